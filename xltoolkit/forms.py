@@ -1,0 +1,184 @@
+"""The return form, defined once: used by the workbook writer and by the return reader.
+
+A unit's sheet holds a header block (who reported, when) and two sections, one row per item:
+indicators, then tasks. Each section is a `Form`: an ordered list of `Column`s. The writer lays the
+columns out in this order; the reader locates each section by its header row and each item row by
+the id in the first column, so rows may be sorted or filtered and still be read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from typing import Optional
+
+from .labels import Labels
+
+
+class ColumnType(str, Enum):
+    id = "id"  # the item's stable id (locked)
+    text = "text"  # locked text from the plan
+    choice = "choice"  # input: one of `choices`
+    percent = "percent"  # input: number 0–100
+    number = "number"  # input: any number
+    longtext = "longtext"  # input: free text up to `max_length`
+    date = "date"  # input: a date
+    phone = "phone"  # input: a telephone number
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a form.
+
+    Args:
+        key: stable name used in code and JSON (``status``).
+        label: key of the header text in the label file (``columns.status``).
+        type: what the cell holds; decides data validation and how the reader parses it.
+        input: True for cells the department fills in (unlocked, shaded); False for locked plan text.
+        width: column width in Excel character units, chosen for Chinese text.
+        max_length: longest accepted text for input text columns.
+    """
+
+    key: str
+    label: str
+    type: ColumnType
+    input: bool = False
+    width: float = 12
+    max_length: Optional[int] = None
+
+    def header(self, labels: Labels) -> str:
+        return labels[self.label]
+
+    def choices(self, labels: Labels) -> list[str]:
+        return list(labels["status.choices"]) if self.type is ColumnType.choice else []
+
+
+@dataclass(frozen=True)
+class Form:
+    """An ordered set of columns; column index i is spreadsheet column i (0 = A)."""
+
+    key: str
+    columns: tuple[Column, ...]
+
+    def index(self, key: str) -> int:
+        for i, col in enumerate(self.columns):
+            if col.key == key:
+                return i
+        raise KeyError(key)
+
+    def column(self, key: str) -> Column:
+        return self.columns[self.index(key)]
+
+    @property
+    def inputs(self) -> tuple[Column, ...]:
+        return tuple(c for c in self.columns if c.input)
+
+    def headers(self, labels: Labels) -> list[str]:
+        return [c.header(labels) for c in self.columns]
+
+
+TEXT_LIMIT = 2000  # characters per free-text answer; Excel cells hold 32,767
+
+INDICATOR_FORM = Form("indicators", (
+    Column("id", "columns.id", ColumnType.id, width=8),
+    Column("kind", "columns.indicator_kind", ColumnType.text, width=8),
+    Column("name", "columns.indicator_name", ColumnType.text, width=28),
+    Column("target", "columns.target_text", ColumnType.text, width=24),
+    Column("comparator", "columns.comparator", ColumnType.text, width=10),
+    Column("unit", "columns.target_unit", ColumnType.text, width=10),
+    Column("role", "columns.role", ColumnType.text, width=8),
+    Column("others", "columns.other_units", ColumnType.text, width=24),
+    Column("actual", "columns.actual", ColumnType.number, input=True, width=14),
+    Column("note", "columns.data_note", ColumnType.longtext, input=True, width=36, max_length=TEXT_LIMIT),
+))
+
+TASK_FORM = Form("tasks", (
+    Column("id", "columns.id", ColumnType.id, width=8),
+    Column("chapter", "columns.chapter", ColumnType.text, width=16),
+    Column("title", "columns.task_title", ColumnType.text, width=20),
+    Column("text", "columns.task_text", ColumnType.text, width=60),
+    Column("targets", "columns.task_targets", ColumnType.text, width=28),
+    Column("role", "columns.role", ColumnType.text, width=8),
+    Column("others", "columns.other_units", ColumnType.text, width=24),
+    Column("status", "columns.status", ColumnType.choice, input=True, width=12),
+    Column("progress", "columns.progress", ColumnType.percent, input=True, width=12),
+    Column("work", "columns.work", ColumnType.longtext, input=True, width=40, max_length=TEXT_LIMIT),
+    Column("problems", "columns.problems", ColumnType.longtext, input=True, width=30, max_length=TEXT_LIMIT),
+    Column("next_steps", "columns.next_steps", ColumnType.longtext, input=True, width=30, max_length=TEXT_LIMIT),
+))
+
+# The master workbook's indicator sheets (约束性指标, 预期性指标): the plan's view of each indicator.
+MASTER_INDICATOR_FORM = Form("master_indicators", (
+    Column("id", "columns.id", ColumnType.id, width=8),
+    Column("name", "columns.indicator_name", ColumnType.text, width=30),
+    Column("target", "columns.target_text", ColumnType.text, width=26),
+    Column("value", "columns.target_value", ColumnType.text, width=10),
+    Column("unit", "columns.target_unit", ColumnType.text, width=10),
+    Column("comparator", "columns.comparator", ColumnType.text, width=10),
+    Column("direction", "columns.direction", ColumnType.text, width=10),
+    Column("deadline", "columns.deadline", ColumnType.text, width=10),
+    Column("lead_units", "columns.lead_units", ColumnType.text, width=18),
+    Column("responsible_units", "columns.responsible_units", ColumnType.text, width=30),
+    Column("actual", "columns.actual", ColumnType.number, input=True, width=14),
+    Column("note", "columns.data_note", ColumnType.longtext, input=True, width=30, max_length=TEXT_LIMIT),
+))
+
+# The master's 待分配 sheet: items the document assigns to no unit; the office writes units in.
+UNASSIGNED_FORM = Form("unassigned", (
+    Column("id", "columns.id", ColumnType.id, width=8),
+    Column("kind", "unassigned_sheet.kind", ColumnType.text, width=10),
+    Column("chapter", "columns.chapter", ColumnType.text, width=18),
+    Column("title", "columns.task_title", ColumnType.text, width=22),
+    Column("text", "columns.task_text", ColumnType.text, width=70),
+    Column("targets", "columns.task_targets", ColumnType.text, width=30),
+    Column("lead_units", "columns.lead_units", ColumnType.longtext, input=True, width=18, max_length=500),
+    Column("responsible_units", "columns.responsible_units", ColumnType.longtext, input=True, width=24,
+           max_length=500),
+))
+
+FORMS = (INDICATOR_FORM, TASK_FORM)
+SHEET_WIDTH = max(len(f.columns) for f in FORMS)  # columns a unit sheet spans
+
+
+@dataclass(frozen=True)
+class HeaderField:
+    """A labelled cell of the header block: label in column B, value in column C, one row each."""
+
+    key: str
+    label: str
+    type: ColumnType
+    input: bool = True
+    max_length: Optional[int] = 50
+
+
+HEADER_FIELDS = (
+    HeaderField("unit", "header.unit", ColumnType.text, input=False),
+    HeaderField("reporter", "header.reporter", ColumnType.longtext),
+    HeaderField("phone", "header.phone", ColumnType.phone, max_length=30),
+    HeaderField("date", "header.date", ColumnType.date),
+    HeaderField("reviewer", "header.reviewer", ColumnType.longtext),
+)
+
+
+@dataclass(frozen=True)
+class SheetLayout:
+    """Fixed row positions of a unit sheet (0-based rows). Sections start after the header block."""
+
+    title_row: int = 0
+    subtitle_row: int = 1
+    header_first_row: int = 2  # header block rows 2..6
+    label_col: int = 1  # B
+    value_col: int = 2  # C
+
+    def header_row(self, key: str) -> int:
+        for i, f in enumerate(HEADER_FIELDS):
+            if f.key == key:
+                return self.header_first_row + i
+        raise KeyError(key)
+
+    @property
+    def first_section_row(self) -> int:
+        return self.header_first_row + len(HEADER_FIELDS) + 1
+
+
+LAYOUT = SheetLayout()

@@ -1,0 +1,44 @@
+"""The identity a return carries: which plan (and version), unit, period and form it belongs to.
+
+Written twice, because office programs treat the two copies differently: a hidden sheet (`_xltool`,
+kept by Excel, WPS and LibreOffice, which turns veryHidden into hidden) and custom document
+properties (also kept). The reader trusts the hidden sheet first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Optional
+
+PROPERTY_PREFIX = "xltool."
+
+
+@dataclass(frozen=True)
+class ReturnMeta:
+    plan_id: str
+    plan_fingerprint: str
+    unit_id: str
+    unit_name: str
+    period: str
+    form_version: str
+    tool_version: str = ""
+    generated_at: str = ""
+    kind: str = "return"  # "return" for a unit's return, "master" for the master workbook
+
+    def as_rows(self) -> list[tuple[str, str]]:
+        return [(k, str(v)) for k, v in asdict(self).items()]
+
+    @classmethod
+    def from_mapping(cls, data: dict[str, str]) -> Optional["ReturnMeta"]:
+        """Build from key/value pairs; None when a required key is missing."""
+        names = [f.name for f in fields(cls)]
+        required = ("plan_id", "plan_fingerprint", "unit_id", "unit_name", "period", "form_version")
+        if any(not str(data.get(k, "")).strip() for k in required):
+            return None
+        return cls(**{k: _clean(data[k]) for k in names if k in data})
+
+
+def _clean(value) -> str:
+    # LibreOffice turns an integer custom property 3 into 3.0; our values are strings, but be lenient.
+    text = str(value).strip()
+    return text[:-2] if text.endswith(".0") and text[:-2].isdigit() else text

@@ -1,0 +1,349 @@
+"""The plan model: the single source of truth for every workbook xltool writes and reads.
+
+A plan file (YAML or JSON) is validated into these models. Unit references in a plan file may use any
+spelling the source document used (an alias); `Plan` normalizes them to canonical unit names, so
+everything downstream sees one name per unit.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import Enum
+from typing import Annotated, Optional, Union
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+ID_PATTERN = r"^[A-Za-z][A-Za-z0-9_.\-]{0,39}$"
+Id = Annotated[str, Field(pattern=ID_PATTERN)]
+NonEmpty = Annotated[str, Field(min_length=1)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=False)
+
+
+class UnitKind(str, Enum):
+    """What kind of body a unit is; collectives stand for a group ("各街道")."""
+
+    department = "department"
+    party_organ = "party_organ"
+    mass_organization = "mass_organization"
+    judicial = "judicial"
+    street_office = "street_office"
+    management_committee = "management_committee"
+    city_branch = "city_branch"
+    collective = "collective"
+
+
+class IndicatorKind(str, Enum):
+    binding = "binding"  # 约束性
+    expected = "expected"  # 预期性
+
+
+class Comparator(str, Enum):
+    ge = ">="
+    gt = ">"
+    le = "<="
+    lt = "<"
+    eq = "="
+    approx = "~"
+    range = "range"
+    qualitative = "qualitative"
+
+
+class Direction(str, Enum):
+    higher_better = "higher_better"
+    lower_better = "lower_better"
+    qualitative = "qualitative"
+
+
+class Unit(_Model):
+    """A body that reports: a department, a street office, a collective of units …"""
+
+    id: Id
+    name: NonEmpty
+    kind: UnitKind
+    aliases: list[NonEmpty] = []
+    members: list[NonEmpty] = []  # for collectives: canonical names of member units
+    note: Optional[str] = None
+
+
+class Target(_Model):
+    """A quantitative (or qualitative) commitment, parsed from its text as written."""
+
+    text: NonEmpty
+    metric: Optional[str] = None  # what is measured, e.g. "独角兽或准独角兽企业"
+    value: Union[float, tuple[float, float], None] = None
+    unit: Optional[str] = None  # unit of measure: 年, %, ‰, 家, 亿元, 万人 …
+    comparator: Comparator
+    direction: Direction
+    deadline_year: Optional[int] = Field(default=None, ge=2000, le=2100)
+    period: Optional[str] = None  # period phrase as written: 到2025年, 未来五年, 全年, 年均
+    note: Optional[str] = None
+
+    @model_validator(mode="after")
+    def _coherent(self) -> "Target":
+        c, v, d = self.comparator, self.value, self.direction
+        if c is Comparator.qualitative:
+            if v is not None:
+                raise ValueError("a qualitative target has no value")
+            if d is not Direction.qualitative:
+                raise ValueError("a qualitative target must have direction 'qualitative'")
+            return self
+        if d is Direction.qualitative:
+            raise ValueError(f"comparator '{c.value}' needs direction higher_better or lower_better")
+        if v is None:
+            raise ValueError(f"comparator '{c.value}' needs a value")
+        if c is Comparator.range:
+            if not isinstance(v, tuple) or not v[0] < v[1]:
+                raise ValueError("a range target needs value [low, high] with low < high")
+        elif isinstance(v, tuple):
+            raise ValueError(f"comparator '{c.value}' needs a single value, not a range")
+        if c in (Comparator.ge, Comparator.gt) and d is Direction.lower_better:
+            raise ValueError(f"comparator '{c.value}' (at least) contradicts direction lower_better")
+        if c in (Comparator.le, Comparator.lt) and d is Direction.higher_better:
+            raise ValueError(f"comparator '{c.value}' (at most) contradicts direction higher_better")
+        return self
+
+    @property
+    def low(self) -> Optional[float]:
+        return self.value[0] if isinstance(self.value, tuple) else self.value
+
+    @property
+    def high(self) -> Optional[float]:
+        return self.value[1] if isinstance(self.value, tuple) else self.value
+
+
+class _Assigned(_Model):
+    """Something units are assigned to: lead units (牵头) and responsible units (责任)."""
+
+    assignment_text: Optional[str] = None  # the assignment as written, e.g. "(牵头单位:…,责任单位:…)"
+    lead_units: list[NonEmpty] = []
+    responsible_units: list[NonEmpty] = []
+    notes: list[str] = []
+
+    @property
+    def units(self) -> list[str]:
+        """All involved units, leads first, without repeats."""
+        return list(dict.fromkeys([*self.lead_units, *self.responsible_units]))
+
+    def role_of(self, unit_name: str) -> Optional[str]:
+        if unit_name in self.lead_units:
+            return "lead"
+        if unit_name in self.responsible_units:
+            return "responsible"
+        return None
+
+
+class Indicator(_Assigned):
+    """A main indicator (主要指标) with one target."""
+
+    id: Id
+    kind: IndicatorKind
+    name: NonEmpty
+    text: Optional[str] = None  # the line as written in the document
+    target: Target
+
+
+class Task(_Assigned):
+    """A task (任务) with its full text and the quantitative targets found in it."""
+
+    id: Id
+    title: NonEmpty  # heading: the first sentence
+    text: NonEmpty
+    targets: list[Target] = []
+
+
+class Chapter(_Model):
+    id: Id
+    title: NonEmpty
+    tasks: list[Task] = []
+
+
+class PeriodKind(str, Enum):
+    year = "year"
+    half = "half"
+    quarter = "quarter"
+
+
+PERIOD_RE = re.compile(r"^(?P<year>\d{4})(?:(?P<kind>[HQ])(?P<index>\d))?$")
+
+
+class Period(BaseModel):
+    """A reporting period: 2022, 2022H2 or 2022Q4."""
+
+    model_config = ConfigDict(frozen=True)
+
+    year: int
+    kind: PeriodKind
+    index: int = 0  # 1–2 for halves, 1–4 for quarters, 0 for a year
+
+    @classmethod
+    def parse(cls, text: str) -> "Period":
+        m = PERIOD_RE.match(text.strip().upper())
+        if not m:
+            raise ValueError(f"not a period: {text!r} (expected e.g. 2022, 2022H2 or 2022Q4)")
+        year, kind, index = int(m["year"]), m["kind"], int(m["index"] or 0)
+        if kind == "H" and index in (1, 2):
+            return cls(year=year, kind=PeriodKind.half, index=index)
+        if kind == "Q" and index in (1, 2, 3, 4):
+            return cls(year=year, kind=PeriodKind.quarter, index=index)
+        if kind is None:
+            return cls(year=year, kind=PeriodKind.year)
+        raise ValueError(f"not a period: {text!r} (half 1–2, quarter 1–4)")
+
+    @property
+    def code(self) -> str:
+        return {"year": f"{self.year}", "half": f"{self.year}H{self.index}",
+                "quarter": f"{self.year}Q{self.index}"}[self.kind.value]
+
+    @property
+    def end_month(self) -> int:
+        return {"year": 12, "half": 6 * self.index, "quarter": 3 * self.index}[self.kind.value]
+
+    @property
+    def start_month(self) -> int:
+        return {"year": 1, "half": 6 * self.index - 5, "quarter": 3 * self.index - 2}[self.kind.value]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Plan(_Model):
+    """A plan document as data: units, indicators and chapters of tasks."""
+
+    id: Id
+    title: NonEmpty
+    issuer: Optional[str] = None
+    doc_number: Optional[str] = None  # 文号
+    published: Optional[str] = None  # ISO date
+    source_file: Optional[str] = None
+    horizon: tuple[int, int]
+    period_kinds: list[PeriodKind] = [PeriodKind.year, PeriodKind.half, PeriodKind.quarter]
+    units_assigned: bool = True  # False: the document assigns no units (everything goes to 待分配)
+    decisions: list[str] = []  # transcription decisions on irregular source text
+    units: list[Unit] = []
+    indicators: list[Indicator] = []
+    chapters: list[Chapter] = []
+
+    @field_validator("horizon")
+    @classmethod
+    def _horizon(cls, v: tuple[int, int]) -> tuple[int, int]:
+        if v[0] > v[1]:
+            raise ValueError("horizon must be [first year, last year]")
+        return v
+
+    @model_validator(mode="after")
+    def _check_and_normalize(self) -> "Plan":
+        _check_unique("units", [(u.id, f"units.{i}") for i, u in enumerate(self.units)])
+        names: dict[str, str] = {}
+        for i, u in enumerate(self.units):
+            for spelling in [u.name, *u.aliases]:
+                if spelling in names and names[spelling] != u.name:
+                    raise _located(f"units.{i}", f"spelling '{spelling}' names two units "
+                                   f"('{names[spelling]}' and '{u.name}')")
+                names[spelling] = u.name
+        for i, u in enumerate(self.units):
+            u.members = [_resolve(names, m, f"units.{i}.members") for m in u.members]
+        item_ids = [(x.id, f"indicators.{i}") for i, x in enumerate(self.indicators)]
+        _check_unique("chapters", [(c.id, f"chapters.{i}") for i, c in enumerate(self.chapters)])
+        for ci, c in enumerate(self.chapters):
+            item_ids += [(t.id, f"chapters.{ci}.tasks.{ti}") for ti, t in enumerate(c.tasks)]
+        _check_unique("items", item_ids)
+        for where, item in self._located_items():
+            item.lead_units = _dedupe([_resolve(names, n, f"{where}.lead_units") for n in item.lead_units])
+            item.responsible_units = _dedupe(
+                [_resolve(names, n, f"{where}.responsible_units") for n in item.responsible_units])
+            both = set(item.lead_units) & set(item.responsible_units)
+            if both:
+                raise _located(where, f"unit(s) {sorted(both)} are both lead and responsible")
+        return self
+
+    def _located_items(self):
+        for i, ind in enumerate(self.indicators):
+            yield f"indicators.{i}", ind
+        for ci, c in enumerate(self.chapters):
+            for ti, t in enumerate(c.tasks):
+                yield f"chapters.{ci}.tasks.{ti}", t
+
+    # Queries used by writers, readers and consolidation.
+
+    @property
+    def tasks(self) -> list[Task]:
+        return [t for c in self.chapters for t in c.tasks]
+
+    def chapter_of(self, task_id: str) -> Chapter:
+        return self._chapter_index()[task_id]
+
+    def _chapter_index(self) -> dict[str, Chapter]:
+        idx = self.__dict__.get("_chapter_idx")
+        if idx is None:
+            idx = {t.id: c for c in self.chapters for t in c.tasks}
+            self.__dict__["_chapter_idx"] = idx
+        return idx
+
+    def unit(self, name_or_alias: str) -> Optional[Unit]:
+        for u in self.units:
+            if name_or_alias == u.name or name_or_alias in u.aliases or name_or_alias == u.id:
+                return u
+        return None
+
+    def items_for(self, unit_name: str) -> tuple[list[Indicator], list[Task]]:
+        """The indicators and tasks a unit is involved in (as lead or responsible)."""
+        inds = [i for i in self.indicators if unit_name in i.units]
+        tasks = [t for t in self.tasks if unit_name in t.units]
+        return inds, tasks
+
+    @property
+    def reporting_units(self) -> list[Unit]:
+        """Units that receive a return: every unit involved in at least one item."""
+        involved = {n for _, item in self._located_items() for n in item.units}
+        return [u for u in self.units if u.name in involved]
+
+    @property
+    def unassigned_tasks(self) -> list[Task]:
+        return [t for t in self.tasks if not t.units]
+
+    @property
+    def unassigned_indicators(self) -> list[Indicator]:
+        return [i for i in self.indicators if not i.units]
+
+    def accepts(self, period: Period) -> Optional[str]:
+        """None when the plan accepts this reporting period, else the reason it does not."""
+        if period.kind not in self.period_kinds:
+            return f"plan does not accept {period.kind.value} periods"
+        if not self.horizon[0] <= period.year <= self.horizon[1]:
+            return f"year {period.year} is outside the plan horizon {self.horizon[0]}–{self.horizon[1]}"
+        return None
+
+
+class PlanError(ValueError):
+    """A plan-level problem located by a dotted path into the plan file."""
+
+    def __init__(self, where: str, message: str):
+        super().__init__(f"{where}: {message}")
+        self.where = where
+        self.message = message
+
+
+def _located(where: str, message: str) -> ValueError:
+    return ValueError(f"{where}: {message}")
+
+
+def _resolve(names: dict[str, str], name: str, where: str) -> str:
+    try:
+        return names[name]
+    except KeyError:
+        raise _located(where, f"unknown unit '{name}' (not a unit name or alias in 'units')") from None
+
+
+def _dedupe(names: list[str]) -> list[str]:
+    return list(dict.fromkeys(names))
+
+
+def _check_unique(what: str, ids: list[tuple[str, object]]) -> None:
+    seen: dict[str, object] = {}
+    for ident, where in ids:
+        if ident in seen:
+            raise _located(str(where), f"duplicate id '{ident}' in {what} (first at {seen[ident]})")
+        seen[ident] = where

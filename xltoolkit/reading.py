@@ -1,0 +1,265 @@
+"""Read a return file into raw values with their cell locations. No business rules here.
+
+Values are read with python-calamine (fast; cached formula values; `skip_empty_area=False` so row and
+column indexes match the sheet). What calamine cannot see (custom document properties) is read
+from the zip with defusedxml. File-level faults (not an xlsx, encrypted, legacy formats, macro files,
+oversized or zip-bomb entries) raise `ReturnFileError` with a stable code.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+from .forms import FORMS, HEADER_FIELDS, LAYOUT, Form
+from .labels import Labels
+from .metadata import PROPERTY_PREFIX, ReturnMeta
+from .sheetnames import SheetNamer, fixed_sheet_names
+
+MAX_FILE_BYTES = 50 * 1024 * 1024  # a return is ~30 KB; anything this large is not one
+MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024  # all zip entries together
+MAX_COMPRESSION_RATIO = 200  # per entry, for entries over 1 MB uncompressed
+MAX_ROWS = 10_000  # a unit sheet has tens of rows; more is not a return
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK\x03\x04"
+
+
+class ReturnFileError(Exception):
+    """A file that cannot be read as a return. `code` is a problem code (see problems.py)."""
+
+    def __init__(self, code: str, detail: str = ""):
+        super().__init__(f"{code}: {detail}")
+        self.code = code
+        self.detail = detail
+
+
+@dataclass
+class Cell:
+    value: Any
+    ref: str  # A1 reference in its sheet
+
+
+@dataclass
+class RawRow:
+    """A data row under a section header: the id found in column A and every column's value."""
+
+    item_id: str
+    form: str  # form key: "indicators" or "tasks"
+    row: int  # 0-based sheet row
+    values: dict[str, Cell]
+
+
+@dataclass
+class Section:
+    form: str
+    header_row: int
+    columns: dict[str, int]  # column key -> 0-based column index found in the header row
+    missing: list[str]  # column keys whose header was not found
+    unexpected: list[str]  # header texts that belong to no column
+
+
+@dataclass
+class RawReturn:
+    path: str
+    meta: Optional[ReturnMeta] = None
+    meta_source: Optional[str] = None  # "sheet", "properties" or None
+    sheet_names: list[str] = field(default_factory=list)
+    unit_sheet: Optional[str] = None
+    header: dict[str, Cell] = field(default_factory=dict)
+    sections: list[Section] = field(default_factory=list)
+    rows: list[RawRow] = field(default_factory=list)
+    stray_rows: list[Cell] = field(default_factory=list)  # rows with input-area values but no id
+
+    @property
+    def name(self) -> str:
+        return Path(self.path).name
+
+
+def a1(row: int, col: int) -> str:
+    """0-based (row, col) -> "C12"."""
+    letters = ""
+    col += 1
+    while col:
+        col, rem = divmod(col - 1, 26)
+        letters = chr(65 + rem) + letters
+    return f"{letters}{row + 1}"
+
+
+def check_container(path: Path) -> None:
+    """Raise ReturnFileError unless `path` looks like a sane, macro-free OOXML workbook."""
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as fh:
+            head = fh.read(8)
+    except OSError as exc:
+        raise ReturnFileError("FILE_UNREADABLE", exc.strerror or str(exc)) from None
+    if size == 0:
+        raise ReturnFileError("FILE_EMPTY")
+    if size > MAX_FILE_BYTES:
+        raise ReturnFileError("FILE_TOO_LARGE", f"{size} > {MAX_FILE_BYTES}")
+    if head.startswith(OLE_MAGIC):
+        data = path.read_bytes()
+        if "EncryptionInfo".encode("utf-16-le") in data:
+            raise ReturnFileError("FILE_ENCRYPTED")
+        raise ReturnFileError("FILE_LEGACY_FORMAT")  # .xls or WPS .et (both OLE2)
+    if not head.startswith(ZIP_MAGIC):
+        raise ReturnFileError("FILE_NOT_XLSX")
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+            names = {i.filename for i in infos}
+            if "mimetype" in names and b"opendocument" in zf.read("mimetype")[:100]:
+                raise ReturnFileError("FILE_NOT_XLSX", "OpenDocument (.ods)")
+            if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
+                raise ReturnFileError("FILE_NOT_XLSX", "zip without a workbook")
+            if "xl/vbaProject.bin" in names or b"macroEnabled" in zf.read("[Content_Types].xml"):
+                raise ReturnFileError("FILE_MACRO")
+            total = 0
+            for info in infos:
+                total += info.file_size
+                if info.file_size > 1024 * 1024 and info.file_size > MAX_COMPRESSION_RATIO * max(info.compress_size, 1):
+                    raise ReturnFileError("FILE_TOO_LARGE", f"{info.filename}: ratio over {MAX_COMPRESSION_RATIO}")
+            if total > MAX_UNCOMPRESSED_BYTES:
+                raise ReturnFileError("FILE_TOO_LARGE", f"uncompressed {total} > {MAX_UNCOMPRESSED_BYTES}")
+    except zipfile.BadZipFile as exc:
+        raise ReturnFileError("FILE_CORRUPT", str(exc)) from None
+
+
+def read_custom_properties(path: Path) -> dict[str, str]:
+    """Custom document properties (docProps/custom.xml), parsed safely with defusedxml."""
+    from defusedxml import ElementTree as ET
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            if "docProps/custom.xml" not in zf.namelist():
+                return {}
+            root = ET.fromstring(zf.read("docProps/custom.xml"))
+    except Exception:  # malformed or hostile XML: treat as absent, the sheet copy may still be there
+        return {}
+    props = {}
+    for prop in root:
+        name = prop.get("name", "")
+        if name.startswith(PROPERTY_PREFIX) and len(prop):
+            props[name[len(PROPERTY_PREFIX):]] = (prop[0].text or "").strip()
+    return props
+
+
+def read_return(path: str | Path, labels: Labels) -> RawReturn:
+    """Read one return file. Raises ReturnFileError for file-level faults."""
+    from python_calamine import CalamineWorkbook
+
+    path = Path(path)
+    check_container(path)
+    raw = RawReturn(path=str(path))
+    try:
+        wb = CalamineWorkbook.from_path(str(path))
+        raw.sheet_names = list(wb.sheet_names)
+        meta_sheet = labels["sheets.meta"]
+        if meta_sheet in raw.sheet_names:
+            grid = wb.get_sheet_by_name(meta_sheet).to_python(skip_empty_area=False)
+            pairs = {str(r[0]).strip(): r[1] for r in grid if len(r) >= 2 and r[0] != ""}
+            raw.meta = ReturnMeta.from_mapping(pairs)
+            raw.meta_source = "sheet" if raw.meta else None
+        if raw.meta is None:
+            raw.meta = ReturnMeta.from_mapping(read_custom_properties(path))
+            raw.meta_source = "properties" if raw.meta else None
+        raw.unit_sheet = _pick_unit_sheet(raw, wb, labels)
+        if raw.unit_sheet is not None:
+            grid = wb.get_sheet_by_name(raw.unit_sheet).to_python(skip_empty_area=False)
+            if len(grid) > MAX_ROWS:
+                raise ReturnFileError("FILE_TOO_LARGE", f"{raw.unit_sheet}: {len(grid)} rows")
+            _read_unit_grid(raw, grid, labels)
+    except ReturnFileError:
+        raise
+    except Exception as exc:  # calamine's own errors: a damaged workbook part
+        raise ReturnFileError("FILE_CORRUPT", f"{type(exc).__name__}: {exc}") from None
+    return raw
+
+
+def _pick_unit_sheet(raw: RawReturn, wb, labels: Labels) -> Optional[str]:
+    """The unit's sheet: named in the metadata, else the one visible sheet with a form header."""
+    if raw.meta is not None:
+        expected = SheetNamer(fixed_sheet_names(labels)).name(raw.meta.unit_name)
+        if expected in raw.sheet_names:
+            return expected
+    fixed = set(fixed_sheet_names(labels))
+    id_header = labels["columns.id"]
+    for name in raw.sheet_names:
+        if name in fixed:
+            continue
+        grid = wb.get_sheet_by_name(name).to_python(skip_empty_area=False, nrows=200)
+        if any(row and str(row[0]).strip() == id_header for row in grid):
+            return name
+    return None
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _read_unit_grid(raw: RawReturn, grid: list[list[Any]], labels: Labels) -> None:
+    for f in HEADER_FIELDS:
+        r, c = LAYOUT.header_row(f.key), LAYOUT.value_col
+        value = grid[r][c] if r < len(grid) and c < len(grid[r]) else ""
+        raw.header[f.key] = Cell(value, a1(r, c))
+    headers = {f.key: [h.strip() for h in f.headers(labels)] for f in FORMS}
+    forms = {f.key: f for f in FORMS}
+    id_header = labels["columns.id"]
+    section: Optional[Section] = None
+    for r, row in enumerate(grid):
+        first = _text(row[0]) if row else ""
+        if first == id_header:
+            section = _match_header(forms, headers, r, row)
+            raw.sections.append(section)
+            continue
+        if section is None:
+            continue
+        if all(_text(v) == "" for v in row):
+            section = None  # a blank row ends a section
+            continue
+        form = forms[section.form]
+        values = {key: Cell(row[c] if c < len(row) else "", a1(r, c)) for key, c in section.columns.items()}
+        if first:
+            raw.rows.append(RawRow(item_id=first, form=form.key, row=r, values=values))
+        else:
+            raw.stray_rows.append(Cell(r, a1(r, 0)))
+
+
+def _match_header(forms: dict[str, Form], headers: dict[str, list[str]], r: int, row: list[Any]) -> Section:
+    found = [_text(v) for v in row]
+    best = max(forms, key=lambda k: len(set(found) & set(headers[k])))
+    form = forms[best]
+    columns, missing = {}, []
+    for col, header in zip(form.columns, headers[best]):
+        if header in found:
+            columns[col.key] = found.index(header)
+        else:
+            missing.append(col.key)
+    unexpected = [h for h in found if h and h not in headers[best]]
+    return Section(form=best, header_row=r, columns=columns, missing=missing, unexpected=unexpected)
+
+
+def count_filled_inputs(path: str | Path, labels: Labels) -> int:
+    """How many input cells hold a value, over every unit sheet of a return or master workbook."""
+    from python_calamine import CalamineWorkbook
+
+    path = Path(path)
+    check_container(path)
+    wb = CalamineWorkbook.from_path(str(path))
+    fixed = set(fixed_sheet_names(labels))
+    inputs = {f.key: {c.key for c in f.inputs} for f in FORMS}
+    filled = 0
+    for name in wb.sheet_names:
+        if name in fixed:
+            continue
+        probe = RawReturn(path=str(path))
+        _read_unit_grid(probe, wb.get_sheet_by_name(name).to_python(skip_empty_area=False), labels)
+        if not probe.sections:
+            continue
+        filled += sum(1 for f in HEADER_FIELDS if f.input and _text(probe.header[f.key].value))
+        filled += sum(1 for row in probe.rows for key, cell in row.values.items()
+                      if key in inputs[row.form] and _text(cell.value))
+    return filled

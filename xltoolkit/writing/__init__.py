@@ -1,0 +1,1 @@
+"""Workbook writers (XlsxWriter): the master workbook, unit returns and the summary."""

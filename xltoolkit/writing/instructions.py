@@ -1,0 +1,38 @@
+"""The 填报说明 sheet: purpose, period, how to fill in, status definitions, what happens next."""
+
+from __future__ import annotations
+
+import calendar
+
+from ..labels import Labels
+from ..model import Period, Plan
+from .styles import Styles
+from .workbook import protect, setup_print
+from .tables import row_height
+
+
+def period_bounds(period: Period) -> tuple[str, str]:
+    last_day = calendar.monthrange(period.year, period.end_month)[1]
+    return f"{period.year}-{period.start_month:02d}-01", f"{period.year}-{period.end_month:02d}-{last_day:02d}"
+
+
+def write_instructions(workbook, styles: Styles, labels: Labels, plan: Plan, period: Period,
+                       password=None) -> None:
+    ws = workbook.add_worksheet(labels["sheets.instructions"])
+    period_label = labels.period(period)
+    start, end = period_bounds(period)
+    definitions = labels["instructions.status_separator"].join(
+        f"“{name}”{text}" for name, text in labels["status.definitions"].items())
+    values = {"plan": plan.title, "period": period_label, "start": start, "end": end,
+              "doc_number": plan.doc_number or "", "status_definitions": definitions}
+    ws.set_column(0, 0, 16)
+    ws.set_column(1, 1, 90)
+    ws.merge_range(0, 0, 0, 1, labels.fmt("instructions.title", **values), styles.title)
+    ws.set_row(0, 36)
+    for r, (label, text) in enumerate(labels["instructions.rows"], start=2):
+        body = text.format(**values)
+        ws.write_string(r, 0, label, styles.label)
+        ws.write_string(r, 1, body, styles.text)
+        ws.set_row(r, max(row_height([(body, 90)]) or 0, 20))
+    setup_print(ws, labels, landscape=False)
+    protect(ws, password)

@@ -1,0 +1,245 @@
+"""The master workbook: instructions, live summary, responsibility matrix, indicator sheets,
+unassigned items and one tab per unit. It also works as a single shared file to fill in.
+
+Every formula is written with its computed value, because LibreOffice shows the cached value of an
+xlsx formula as is and XlsxWriter's default cached value is 0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
+
+from ..forms import MASTER_INDICATOR_FORM, TASK_FORM, UNASSIGNED_FORM
+from ..labels import Labels
+from ..metadata import ReturnMeta
+from ..model import Indicator, IndicatorKind, Period, Plan, Unit
+from .. import wording
+from .instructions import write_instructions
+from .styles import Styles
+from .tables import write_table
+from .unitsheet import UnitSheetRows, write_unit_sheet
+from ..sheetnames import unit_sheet_names
+from .workbook import new_workbook, protect, quote_sheet, save, setup_print, write_metadata
+
+
+def write_master(path: str, plan: Plan, period: Period, meta: ReturnMeta, labels: Labels,
+                 password: Optional[str] = None) -> None:
+    workbook, styles = new_workbook(path)
+    period_label = labels.period(period)
+    units = plan.reporting_units
+    names = unit_sheet_names(plan, labels)
+
+    write_instructions(workbook, styles, labels, plan, period, password)
+    summary_ws = workbook.add_worksheet(labels["sheets.summary"])  # filled once unit rows are known
+    _write_matrix(workbook, styles, labels, plan, units, names, password)
+    for kind in (IndicatorKind.binding, IndicatorKind.expected):
+        inds = [i for i in plan.indicators if i.kind is kind]
+        if inds:
+            _write_indicator_sheet(workbook, styles, labels, plan, kind, inds, period_label, password)
+    if plan.unassigned_tasks or plan.unassigned_indicators:
+        _write_unassigned(workbook, styles, labels, plan)
+    unit_rows = [write_unit_sheet(workbook, styles, labels, plan, u, period_label, names[u.name], password)
+                 for u in units]
+    calc = _write_calc(workbook, styles, labels, plan, units, unit_rows)
+    _write_summary(summary_ws, styles, labels, plan, units, period_label, calc, password)
+    write_metadata(workbook, meta, labels, styles)
+    workbook.set_properties({"title": plan.title, "subject": period_label, "author": "xltool"})
+    save(workbook)
+
+
+def _write_matrix(workbook, styles: Styles, labels: Labels, plan: Plan, units: list[Unit],
+                  names: dict[str, str], password: Optional[str]) -> None:
+    ws = workbook.add_worksheet(labels["sheets.matrix"])
+    lead, resp = labels["matrix.lead_mark"], labels["matrix.responsible_mark"]
+    first_unit_col = 2
+    count_col = first_unit_col + len(units)
+    header = 2
+    ws.write_string(0, 0, labels.fmt("matrix.title", plan=plan.title), styles.title)
+    ws.write_string(1, 0, labels["matrix.legend"], styles.subtitle)
+    ws.set_row(0, 30)
+    ws.write_string(header, 0, labels["columns.id"], styles.header)
+    ws.write_string(header, 1, labels["matrix.item"], styles.header)
+    for j, u in enumerate(units):
+        link = f"internal:{quote_sheet(names[u.name])}!A1"
+        ws.write_url(header, first_unit_col + j, link, styles.link_vertical, string=u.name, tip=u.name)
+    ws.write_string(header, count_col, labels["matrix.row_count"], styles.header_vertical)
+    ws.set_row(header, min(409, 14 * max((len(u.name) for u in units), default=4) + 10))
+    ws.set_column(0, 0, 8)
+    ws.set_column(1, 1, 36)
+    ws.set_column(first_unit_col, count_col, 3.2)
+
+    groups: list[tuple[str, list]] = []
+    if plan.indicators:
+        groups.append((labels["matrix.indicators_group"], [(i.id, i.name, i) for i in plan.indicators]))
+    groups += [(c.title, [(t.id, t.title, t) for t in c.tasks]) for c in plan.chapters]
+    row = header + 1
+    item_rows: list[int] = []
+    unit_index = {u.name: j for j, u in enumerate(units)}
+    last_unit_col = count_col - 1
+    for title, items in groups:
+        ws.merge_range(row, 0, row, count_col, title, styles.group) if units else ws.write_string(row, 0, title, styles.group)
+        row += 1
+        for ident, name, item in items:
+            ws.write_string(row, 0, ident, styles.center)
+            ws.write_string(row, 1, name, styles.text)
+            marks = {}
+            for u in item.lead_units:
+                marks[unit_index[u]] = lead
+            for u in item.responsible_units:
+                marks[unit_index[u]] = resp
+            for j in range(len(units)):
+                ws.write_string(row, first_unit_col + j, marks.get(j, ""), styles.center)
+            if units:
+                rng = f"{xl_rowcol_to_cell(row, first_unit_col)}:{xl_rowcol_to_cell(row, last_unit_col)}"
+                ws.write_formula(row, count_col, f'=COUNTIF({rng},"{lead}")+COUNTIF({rng},"{resp}")',
+                                 styles.count, len(marks))
+            item_rows.append(row)
+            row += 1
+    # Per-unit counts below the table.
+    if units and item_rows:
+        for offset, (label_key, mark) in enumerate((("matrix.unit_lead_count", lead),
+                                                     ("matrix.unit_responsible_count", resp))):
+            r = row + offset
+            ws.write_string(r, 1, labels[label_key], styles.label)
+            for j, u in enumerate(units):
+                col = xl_col_to_name(first_unit_col + j)
+                n = sum(1 for _, items in groups for _, _, it in items
+                        if (u.name in it.lead_units if mark == lead else u.name in it.responsible_units))
+                ws.write_formula(r, first_unit_col + j,
+                                 f'=COUNTIF({col}{header + 2}:{col}{row},"{mark}")', styles.count_bold, n)
+    ws.freeze_panes(header + 1, 2)
+    ws.autofilter(header, 0, max(row - 1, header), count_col)
+    setup_print(ws, labels, header_rows=(header, header))
+    ws.repeat_columns(0, 1)
+    protect(ws, password)
+
+
+def _indicator_cells(ind: Indicator, labels: Labels) -> dict[str, str]:
+    t = ind.target
+    value = "" if t.value is None else (
+        f"{wording.number(t.low)}–{wording.number(t.high)}" if isinstance(t.value, tuple) else wording.number(t.value))
+    return {
+        "id": ind.id, "name": ind.name, "target": t.text, "value": value, "unit": t.unit or "",
+        "comparator": labels["comparator." + t.comparator.value],
+        "direction": labels["direction." + t.direction.value],
+        "deadline": str(t.deadline_year or ""),
+        "lead_units": "、".join(ind.lead_units), "responsible_units": "、".join(ind.responsible_units),
+    }
+
+
+def _write_indicator_sheet(workbook, styles: Styles, labels: Labels, plan: Plan, kind: IndicatorKind,
+                           inds: list[Indicator], period_label: str, password: Optional[str]) -> None:
+    ws = workbook.add_worksheet(labels["sheets." + kind.value])
+    form = MASTER_INDICATOR_FORM
+    for i, col in enumerate(form.columns):
+        ws.set_column(i, i, col.width)
+    ws.write_string(0, 0, labels.fmt("indicator_sheet.title", plan=plan.title,
+                                     kind=labels["indicator_kind." + kind.value], period=period_label), styles.title)
+    ws.set_row(0, 30)
+    write_table(ws, styles, labels, form, 2, [_indicator_cells(i, labels) for i in inds], {})
+    ws.freeze_panes(3, 2)
+    ws.autofilter(2, 0, 2 + len(inds), len(form.columns) - 1)
+    setup_print(ws, labels, header_rows=(2, 2))
+    protect(ws, password)
+
+
+def _write_unassigned(workbook, styles: Styles, labels: Labels, plan: Plan) -> None:
+    ws = workbook.add_worksheet(labels["sheets.unassigned"])
+    form = UNASSIGNED_FORM
+    for i, col in enumerate(form.columns):
+        ws.set_column(i, i, col.width)
+    ws.write_string(0, 0, labels.fmt("unassigned_sheet.title", plan=plan.title), styles.title)
+    ws.write_string(1, 0, labels["unassigned_sheet.note"], styles.subtitle)
+    ws.set_row(0, 30)
+    items = [{"id": i.id, "kind": labels["unassigned_sheet.indicator"], "chapter": "", "title": i.name,
+              "text": i.text or i.name, "targets": wording.target_line(i.target, labels)}
+             for i in plan.unassigned_indicators]
+    items += [{"id": t.id, "kind": labels["unassigned_sheet.task"], "chapter": plan.chapter_of(t.id).title,
+               "title": t.title, "text": t.text,
+               "targets": "\n".join(wording.target_line(x, labels) for x in t.targets)}
+              for t in plan.unassigned_tasks]
+    write_table(ws, styles, labels, form, 3, items, {})
+    ws.freeze_panes(4, 1)
+    ws.autofilter(3, 0, 3 + len(items), len(form.columns) - 1)
+    setup_print(ws, labels, header_rows=(3, 3))
+    # Left unprotected: the office edits assignments here.
+
+
+@dataclass
+class CalcRange:
+    """The hidden helper sheet: one row per (unit, task) with the unit's status, for COUNTIFS."""
+
+    sheet: str
+    first: int  # first data row, 1-based
+    last: int
+    rows: list[tuple[str, str, str]]  # (unit id, chapter id, task id) per row
+
+    def col(self, letter: str) -> str:
+        return f"{quote_sheet(self.sheet)}!${letter}${self.first}:${letter}${max(self.last, self.first)}"
+
+
+def _write_calc(workbook, styles: Styles, labels: Labels, plan: Plan, units: list[Unit],
+                unit_rows: list[UnitSheetRows]) -> CalcRange:
+    ws = workbook.add_worksheet(labels["sheets.calc"])
+    ws.write_row(0, 0, ["unit_id", "chapter_id", "task_id", "status"])
+    status_col = TASK_FORM.index("status")
+    rows = []
+    r = 1
+    for u, placed in zip(units, unit_rows):
+        for task_id, task_row in placed.task_rows.items():
+            chapter = plan.chapter_of(task_id)
+            ws.write_string(r, 0, u.id)
+            ws.write_string(r, 1, chapter.id)
+            ws.write_string(r, 2, task_id)
+            ref = f"{quote_sheet(placed.sheet)}!{xl_rowcol_to_cell(task_row, status_col)}"
+            ws.write_formula(r, 3, f"={ref}&\"\"", None, "")  # blank status -> "" (cached: unfilled)
+            rows.append((u.id, chapter.id, task_id))
+            r += 1
+    ws.hide()
+    ws.protect()
+    return CalcRange(sheet=labels["sheets.calc"], first=2, last=r, rows=rows)
+
+
+def _write_summary(ws, styles: Styles, labels: Labels, plan: Plan, units: list[Unit], period_label: str,
+                   calc: CalcRange, password: Optional[str]) -> None:
+    """Counts by status per chapter and per unit, as COUNTIFS over the helper sheet.
+
+    At generation every status is blank, so each status count is 0 and 未填 equals 合计.
+    """
+    statuses = list(labels["status.choices"])
+    ws.write_string(0, 0, labels.fmt("summary_sheet.title", plan=plan.title, period=period_label), styles.title)
+    ws.write_string(1, 0, labels["summary_sheet.note"], styles.subtitle)
+    ws.set_row(0, 30)
+    ws.set_column(0, 0, 36)
+    ws.set_column(1, len(statuses) + 2, 11)
+    row = 3
+    chapter_rows = [(c.title, 1, c.id) for c in plan.chapters]
+    unit_rows = [(u.name, 0, u.id) for u in units]
+    for title_key, head_key, items in (("summary_sheet.by_chapter", "summary_sheet.chapter", chapter_rows),
+                                       ("summary_sheet.by_unit", "summary_sheet.unit", unit_rows)):
+        ws.write_string(row, 0, labels[title_key], styles.section)
+        row += 1
+        ws.write_row(row, 0, [labels[head_key], *statuses, labels["summary_sheet.blank"],
+                              labels["summary_sheet.total"]], styles.header)
+        row += 1
+        for name, key_index, key in items:
+            key_col = "AB"[key_index]
+            total = sum(1 for rec in calc.rows if rec[key_index] == key)
+            ws.write_string(row, 0, name, styles.text)
+            for j, status in enumerate(statuses):
+                ws.write_formula(row, 1 + j, f'=COUNTIFS({calc.col(key_col)},"{key}",{calc.col("D")},"{status}")',
+                                 styles.count, 0)
+            first_status = xl_rowcol_to_cell(row, 1)
+            last_status = xl_rowcol_to_cell(row, len(statuses))
+            total_cell = xl_rowcol_to_cell(row, len(statuses) + 2)
+            ws.write_formula(row, len(statuses) + 1, f"={total_cell}-SUM({first_status}:{last_status})",
+                             styles.count, total)
+            ws.write_formula(row, len(statuses) + 2, f'=COUNTIF({calc.col(key_col)},"{key}")',
+                             styles.count_bold, total)
+            row += 1
+        row += 1
+    setup_print(ws, labels)
+    protect(ws, password)

@@ -1,0 +1,85 @@
+"""Form tables: a header row and one row per item, input cells shaded, validated and unlocked."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Optional
+
+from ..forms import ColumnType, Form
+from ..labels import Labels
+from .styles import Styles
+
+LINE_HEIGHT = 13.5  # points per wrapped line at 10 pt
+MAX_ROW_HEIGHT = 409
+MIN_ROW_HEIGHT = 30
+
+
+def row_height(texts: list[tuple[str, float]]) -> Optional[float]:
+    """Estimated height for wrapped text (CJK characters are about two width units each); None for one line."""
+    lines = max((_wrapped_lines(text, width) for text, width in texts if text), default=1)
+    return None if lines <= 1 else min(MAX_ROW_HEIGHT, LINE_HEIGHT * lines + 2)
+
+
+def _wrapped_lines(text: str, width: float) -> int:
+    per_line = max(width - 1, 1)
+    return sum(max(1, math.ceil(sum(2 if ord(ch) > 0x2E80 else 1 for ch in line) / per_line))
+               for line in text.split("\n"))
+
+
+def write_table(ws, styles: Styles, labels: Labels, form: Form, row: int,
+                items: list[dict[str, str]], positions: dict[str, int]) -> int:
+    """Header row, then one row per item (cells keyed by column key); returns the next free row.
+
+    `positions` receives each item's row by its id. Input cells get the value in `cells` if any.
+    """
+    if not items:
+        ws.write_string(row, 0, labels["return_sheet.none"], styles.plain)
+        return row + 1
+    ws.write_row(row, 0, form.headers(labels), styles.header)
+    ws.set_row(row, 30)
+    first = row + 1
+    for n, cells in enumerate(items):
+        r = first + n
+        positions[cells["id"]] = r
+        for c, col in enumerate(form.columns):
+            if col.input:
+                ws.write_blank(r, c, None, styles.for_input(col.type.value))
+            else:
+                fmt = styles.center if col.type is ColumnType.id else styles.text
+                ws.write_string(r, c, cells.get(col.key, ""), fmt)
+        height = row_height([(cells.get(col.key, ""), col.width) for col in form.columns if not col.input])
+        ws.set_row(r, max(height or 0, MIN_ROW_HEIGHT))
+    last = first + len(items) - 1
+    for c, col in enumerate(form.columns):
+        if col.input:
+            validate(ws, labels, first, last, c, col.type, col.max_length)
+    return last + 1
+
+
+def validate(ws, labels: Labels, first: int, last: int, col: int, ctype: ColumnType,
+             max_length: Optional[int]) -> None:
+    """Data validation with zh-CN prompts; the merge re-checks everything, this only helps typing."""
+
+    def prompt(key: str, **kw) -> dict:
+        title, message = labels[f"prompts.{key}"]
+        err_title, err_message = labels[f"prompts.{key}_error"]
+        return {"input_title": title, "input_message": message.format(**kw),
+                "error_title": err_title, "error_message": err_message.format(**kw)}
+
+    if ctype is ColumnType.choice:
+        opts = {"validate": "list", "source": list(labels["status.choices"]), **prompt("status")}
+    elif ctype is ColumnType.percent:
+        opts = {"validate": "decimal", "criteria": "between", "minimum": 0, "maximum": 100, **prompt("progress")}
+    elif ctype is ColumnType.number:
+        opts = {"validate": "decimal", "criteria": "between", "minimum": -1e15, "maximum": 1e15, **prompt("actual")}
+    elif ctype is ColumnType.phone:
+        opts = {"validate": "length", "criteria": "between", "minimum": 7, "maximum": 30, **prompt("phone")}
+    elif ctype is ColumnType.date:
+        opts = {"validate": "date", "criteria": "between", "minimum": dt.date(2000, 1, 1),
+                "maximum": dt.date(2100, 12, 31), **prompt("date")}
+    elif ctype is ColumnType.longtext and max_length:
+        opts = {"validate": "length", "criteria": "<=", "value": max_length, **prompt("text", max=max_length)}
+    else:
+        return
+    ws.data_validation(first, col, last, col, opts)

@@ -1,0 +1,114 @@
+"""One unit's sheet: header block, its indicators and its tasks, with input cells to fill in.
+
+The same sheet is the only data tab of the unit's return workbook and one tab of the master workbook.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+from ..forms import HEADER_FIELDS, INDICATOR_FORM, LAYOUT, SHEET_WIDTH, TASK_FORM, Column, ColumnType, Form
+from ..labels import Labels
+from ..model import Indicator, Plan, Task, Unit
+from .. import wording
+from .styles import Styles
+from .tables import validate, write_table
+from .workbook import protect, setup_print
+
+
+
+@dataclass
+class UnitSheetRows:
+    """Where a unit sheet put things (0-based rows), for formulas that refer to it."""
+
+    sheet: str
+    indicator_rows: dict[str, int] = field(default_factory=dict)
+    task_rows: dict[str, int] = field(default_factory=dict)
+
+
+def column_widths() -> list[float]:
+    widths = [0.0] * SHEET_WIDTH
+    for form in (INDICATOR_FORM, TASK_FORM):
+        for i, col in enumerate(form.columns):
+            widths[i] = max(widths[i], col.width)
+    return widths
+
+
+WIDTHS = column_widths()
+
+
+def indicator_cells(ind: Indicator, unit_name: str, labels: Labels) -> dict[str, str]:
+    return {
+        "id": ind.id,
+        "kind": labels["indicator_kind." + ind.kind.value],
+        "name": ind.name,
+        "target": ind.target.text,
+        "comparator": wording.target_rule(ind.target, labels),
+        "unit": ind.target.unit or "",
+        "role": wording.role(ind, unit_name, labels),
+        "others": wording.other_units(ind, unit_name, labels),
+    }
+
+
+def task_cells(plan: Plan, task: Task, unit_name: str, labels: Labels) -> dict[str, str]:
+    return {
+        "id": task.id,
+        "chapter": plan.chapter_of(task.id).title,
+        "title": task.title,
+        "text": task.text,
+        "targets": "\n".join(wording.target_line(t, labels) for t in task.targets),
+        "role": wording.role(task, unit_name, labels),
+        "others": wording.other_units(task, unit_name, labels),
+    }
+
+
+def write_unit_sheet(workbook, styles: Styles, labels: Labels, plan: Plan, unit: Unit, period_label: str,
+                     sheet_name: str, password: Optional[str] = None) -> UnitSheetRows:
+    """Write a unit's sheet and return where its items are."""
+    ws = workbook.add_worksheet(sheet_name)
+    rows = UnitSheetRows(sheet=sheet_name)
+    indicators, tasks = plan.items_for(unit.name)
+    last_col = SHEET_WIDTH - 1
+
+    for i, w in enumerate(WIDTHS):
+        ws.set_column(i, i, w)
+    ws.merge_range(LAYOUT.title_row, 0, LAYOUT.title_row, last_col,
+                   labels.fmt("return_sheet.title", plan=plan.title, period=period_label), styles.title)
+    ws.set_row(LAYOUT.title_row, 36)
+    ws.merge_range(LAYOUT.subtitle_row, 0, LAYOUT.subtitle_row, last_col,
+                   labels.fmt("return_sheet.subtitle", period=period_label), styles.subtitle)
+    _write_header_block(ws, styles, labels, unit)
+
+    row = LAYOUT.first_section_row
+    ws.write_string(row, 0, labels.fmt("return_sheet.indicators_section", count=len(indicators)), styles.section)
+    row += 1
+    row = write_table(ws, styles, labels, INDICATOR_FORM, row,
+                         [indicator_cells(i, unit.name, labels) for i in indicators], rows.indicator_rows)
+    row += 1
+    ws.write_string(row, 0, labels.fmt("return_sheet.tasks_section", number="二", count=len(tasks)), styles.section)
+    row += 1
+    task_header = row
+    row = write_table(ws, styles, labels, TASK_FORM, row,
+                         [task_cells(plan, t, unit.name, labels) for t in tasks], rows.task_rows)
+    if tasks:
+        ws.autofilter(task_header, 0, task_header + len(tasks), len(TASK_FORM.columns) - 1)
+
+    ws.freeze_panes(LAYOUT.first_section_row, 1)
+    setup_print(ws, labels, header_rows=(0, 1))
+    protect(ws, password)
+    return rows
+
+
+def _write_header_block(ws, styles: Styles, labels: Labels, unit: Unit) -> None:
+    for f in HEADER_FIELDS:
+        r = LAYOUT.header_row(f.key)
+        ws.write_string(r, LAYOUT.label_col, labels[f.label], styles.label)
+        if not f.input:
+            ws.write_string(r, LAYOUT.value_col, unit.name, styles.text)
+            continue
+        fmt = styles.input_date if f.type is ColumnType.date else styles.input
+        ws.write_blank(r, LAYOUT.value_col, None, fmt)
+        validate(ws, labels, r, r, LAYOUT.value_col, f.type, f.max_length)
+
+
