@@ -82,29 +82,29 @@ TEXT_LIMIT = 2000  # characters per free-text answer; Excel cells hold 32,767
 INDICATOR_FORM = Form("indicators", (
     Column("id", "columns.id", ColumnType.id, width=8),
     Column("kind", "columns.indicator_kind", ColumnType.text, width=8),
-    Column("name", "columns.indicator_name", ColumnType.text, width=28),
+    Column("name", "columns.indicator_name", ColumnType.text, width=16),
     Column("target", "columns.target_text", ColumnType.text, width=24),
     Column("comparator", "columns.comparator", ColumnType.text, width=10),
     Column("unit", "columns.target_unit", ColumnType.text, width=10),
     Column("role", "columns.role", ColumnType.text, width=8),
-    Column("others", "columns.other_units", ColumnType.text, width=24),
+    Column("others", "columns.other_units", ColumnType.text, width=18),
     Column("actual", "columns.actual", ColumnType.number, input=True, width=14),
-    Column("note", "columns.data_note", ColumnType.longtext, input=True, width=36, max_length=TEXT_LIMIT),
+    Column("note", "columns.data_note", ColumnType.longtext, input=True, width=30, max_length=TEXT_LIMIT),
 ))
 
 TASK_FORM = Form("tasks", (
     Column("id", "columns.id", ColumnType.id, width=8),
-    Column("chapter", "columns.chapter", ColumnType.text, width=16),
-    Column("title", "columns.task_title", ColumnType.text, width=20),
-    Column("text", "columns.task_text", ColumnType.text, width=60),
-    Column("targets", "columns.task_targets", ColumnType.text, width=28),
+    Column("chapter", "columns.chapter", ColumnType.text, width=12),
+    Column("title", "columns.task_title", ColumnType.text, width=16),
+    Column("text", "columns.task_text", ColumnType.text, width=56),
+    Column("targets", "columns.task_targets", ColumnType.text, width=26),
     Column("role", "columns.role", ColumnType.text, width=8),
-    Column("others", "columns.other_units", ColumnType.text, width=24),
+    Column("others", "columns.other_units", ColumnType.text, width=18),
     Column("status", "columns.status", ColumnType.choice, input=True, width=12),
     Column("progress", "columns.progress", ColumnType.percent, input=True, width=12),
-    Column("work", "columns.work", ColumnType.longtext, input=True, width=40, max_length=TEXT_LIMIT),
-    Column("problems", "columns.problems", ColumnType.longtext, input=True, width=30, max_length=TEXT_LIMIT),
-    Column("next_steps", "columns.next_steps", ColumnType.longtext, input=True, width=30, max_length=TEXT_LIMIT),
+    Column("work", "columns.work", ColumnType.longtext, input=True, width=30, max_length=TEXT_LIMIT),
+    Column("problems", "columns.problems", ColumnType.longtext, input=True, width=22, max_length=TEXT_LIMIT),
+    Column("next_steps", "columns.next_steps", ColumnType.longtext, input=True, width=22, max_length=TEXT_LIMIT),
 ))
 
 # The master workbook's indicator sheets (约束性指标, 预期性指标): the plan's view of each indicator.

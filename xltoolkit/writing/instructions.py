@@ -7,7 +7,7 @@ import calendar
 from ..labels import Labels
 from ..model import Period, Plan
 from .styles import Styles
-from .workbook import protect, setup_print
+from .workbook import protect, setup_print, write_title
 from .tables import row_height
 
 
@@ -27,8 +27,7 @@ def write_instructions(workbook, styles: Styles, labels: Labels, plan: Plan, per
               "doc_number": plan.doc_number or "", "status_definitions": definitions}
     ws.set_column(0, 0, 16)
     ws.set_column(1, 1, 90)
-    ws.merge_range(0, 0, 0, 1, labels.fmt("instructions.title", **values), styles.title)
-    ws.set_row(0, 36)
+    write_title(ws, styles, labels.fmt("instructions.title", **values), 1, height=48)
     for r, (label, text) in enumerate(labels["instructions.rows"], start=2):
         body = text.format(**values)
         ws.write_string(r, 0, label, styles.label)

@@ -22,7 +22,7 @@ from .styles import Styles
 from .tables import write_table
 from .unitsheet import UnitSheetRows, write_unit_sheet
 from ..sheetnames import unit_sheet_names
-from .workbook import new_workbook, protect, quote_sheet, save, setup_print, write_metadata
+from .workbook import new_workbook, protect, quote_sheet, save, setup_print, write_metadata, write_title
 
 
 def write_master(path: str, plan: Plan, period: Period, meta: ReturnMeta, labels: Labels,
@@ -57,16 +57,15 @@ def _write_matrix(workbook, styles: Styles, labels: Labels, plan: Plan, units: l
     first_unit_col = 2
     count_col = first_unit_col + len(units)
     header = 2
-    ws.write_string(0, 0, labels.fmt("matrix.title", plan=plan.title), styles.title)
-    ws.write_string(1, 0, labels["matrix.legend"], styles.subtitle)
-    ws.set_row(0, 30)
+    write_title(ws, styles, labels.fmt("matrix.title", plan=plan.title), count_col,
+                subtitle=labels["matrix.legend"])
     ws.write_string(header, 0, labels["columns.id"], styles.header)
     ws.write_string(header, 1, labels["matrix.item"], styles.header)
     for j, u in enumerate(units):
         link = f"internal:{quote_sheet(names[u.name])}!A1"
         ws.write_url(header, first_unit_col + j, link, styles.link_vertical, string=u.name, tip=u.name)
     ws.write_string(header, count_col, labels["matrix.row_count"], styles.header_vertical)
-    ws.set_row(header, min(409, 14 * max((len(u.name) for u in units), default=4) + 10))
+    ws.set_row(header, min(409, 12 * max((len(u.name) for u in units), default=4) + 10))
     ws.set_column(0, 0, 8)
     ws.set_column(1, 1, 36)
     ws.set_column(first_unit_col, count_col, 3.2)
@@ -136,9 +135,9 @@ def _write_indicator_sheet(workbook, styles: Styles, labels: Labels, plan: Plan,
     form = MASTER_INDICATOR_FORM
     for i, col in enumerate(form.columns):
         ws.set_column(i, i, col.width)
-    ws.write_string(0, 0, labels.fmt("indicator_sheet.title", plan=plan.title,
-                                     kind=labels["indicator_kind." + kind.value], period=period_label), styles.title)
-    ws.set_row(0, 30)
+    write_title(ws, styles, labels.fmt("indicator_sheet.title", plan=plan.title,
+                                       kind=labels["indicator_kind." + kind.value], period=period_label),
+                len(form.columns) - 1)
     write_table(ws, styles, labels, form, 2, [_indicator_cells(i, labels) for i in inds], {})
     ws.freeze_panes(3, 2)
     ws.autofilter(2, 0, 2 + len(inds), len(form.columns) - 1)
@@ -151,9 +150,8 @@ def _write_unassigned(workbook, styles: Styles, labels: Labels, plan: Plan) -> N
     form = UNASSIGNED_FORM
     for i, col in enumerate(form.columns):
         ws.set_column(i, i, col.width)
-    ws.write_string(0, 0, labels.fmt("unassigned_sheet.title", plan=plan.title), styles.title)
-    ws.write_string(1, 0, labels["unassigned_sheet.note"], styles.subtitle)
-    ws.set_row(0, 30)
+    write_title(ws, styles, labels.fmt("unassigned_sheet.title", plan=plan.title), len(form.columns) - 1,
+                subtitle=labels["unassigned_sheet.note"])
     items = [{"id": i.id, "kind": labels["unassigned_sheet.indicator"], "chapter": "", "title": i.name,
               "text": i.text or i.name, "targets": wording.target_line(i.target, labels)}
              for i in plan.unassigned_indicators]
@@ -210,9 +208,8 @@ def _write_summary(ws, styles: Styles, labels: Labels, plan: Plan, units: list[U
     At generation every status is blank, so each status count is 0 and 未填 equals 合计.
     """
     statuses = list(labels["status.choices"])
-    ws.write_string(0, 0, labels.fmt("summary_sheet.title", plan=plan.title, period=period_label), styles.title)
-    ws.write_string(1, 0, labels["summary_sheet.note"], styles.subtitle)
-    ws.set_row(0, 30)
+    write_title(ws, styles, labels.fmt("summary_sheet.title", plan=plan.title, period=period_label),
+                len(statuses) + 2, subtitle=labels["summary_sheet.note"])
     ws.set_column(0, 0, 36)
     ws.set_column(1, len(statuses) + 2, 11)
     row = 3
@@ -241,5 +238,5 @@ def _write_summary(ws, styles: Styles, labels: Labels, plan: Plan, units: list[U
                              styles.count_bold, total)
             row += 1
         row += 1
-    setup_print(ws, labels)
+    setup_print(ws, labels, landscape=False)
     protect(ws, password)

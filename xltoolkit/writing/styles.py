@@ -20,12 +20,12 @@ class Styles:
         def add(**props):
             return workbook.add_format({**cell, **props})
 
-        self.title = workbook.add_format({**base, "bold": True, "font_size": 14, "valign": "vcenter"})
+        self.title = workbook.add_format({**base, "bold": True, "font_size": 14, "valign": "vcenter", "text_wrap": True})
         self.subtitle = workbook.add_format({**base, "italic": True, "font_color": "#595959"})
         self.section = workbook.add_format({**base, "bold": True, "font_size": 12, "valign": "vcenter"})
         self.header = add(bold=True, bg_color=HEADER_FILL, align="center", valign="vcenter")
-        self.header_vertical = add(bold=True, bg_color=HEADER_FILL, align="center", valign="bottom", rotation=-1)
-        self.link_vertical = add(bold=True, bg_color=HEADER_FILL, align="center", valign="bottom", rotation=-1,
+        self.header_vertical = add(bold=True, bg_color=HEADER_FILL, align="center", valign="bottom", rotation=90)
+        self.link_vertical = add(bold=True, bg_color=HEADER_FILL, align="center", valign="bottom", rotation=90,
                                  font_color="#0563C1", underline=1)
         self.label = add(bold=True, bg_color=LABEL_FILL)
         self.text = add()

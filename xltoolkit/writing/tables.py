@@ -16,14 +16,17 @@ MIN_ROW_HEIGHT = 30
 
 
 def row_height(texts: list[tuple[str, float]]) -> Optional[float]:
-    """Estimated height for wrapped text (CJK characters are about two width units each); None for one line."""
+    """Estimated height for wrapped text; None for a single line."""
     lines = max((_wrapped_lines(text, width) for text, width in texts if text), default=1)
     return None if lines <= 1 else min(MAX_ROW_HEIGHT, LINE_HEIGHT * lines + 2)
 
 
+CJK_WIDTH = 1.65  # a CJK character is about 1.65 column-width units at 10 pt (measured in LibreOffice PDF)
+
+
 def _wrapped_lines(text: str, width: float) -> int:
     per_line = max(width - 1, 1)
-    return sum(max(1, math.ceil(sum(2 if ord(ch) > 0x2E80 else 1 for ch in line) / per_line))
+    return sum(max(1, math.ceil(sum(CJK_WIDTH if ord(ch) > 0x2E80 else 1 for ch in line) / per_line))
                for line in text.split("\n"))
 
 

@@ -14,7 +14,7 @@ from ..model import Indicator, Plan, Task, Unit
 from .. import wording
 from .styles import Styles
 from .tables import validate, write_table
-from .workbook import protect, setup_print
+from .workbook import protect, setup_print, write_title
 
 
 
@@ -73,11 +73,8 @@ def write_unit_sheet(workbook, styles: Styles, labels: Labels, plan: Plan, unit:
 
     for i, w in enumerate(WIDTHS):
         ws.set_column(i, i, w)
-    ws.merge_range(LAYOUT.title_row, 0, LAYOUT.title_row, last_col,
-                   labels.fmt("return_sheet.title", plan=plan.title, period=period_label), styles.title)
-    ws.set_row(LAYOUT.title_row, 36)
-    ws.merge_range(LAYOUT.subtitle_row, 0, LAYOUT.subtitle_row, last_col,
-                   labels.fmt("return_sheet.subtitle", period=period_label), styles.subtitle)
+    write_title(ws, styles, labels.fmt("return_sheet.title", plan=plan.title, period=period_label), last_col,
+                row=LAYOUT.title_row, subtitle=labels.fmt("return_sheet.subtitle", period=period_label))
     _write_header_block(ws, styles, labels, unit)
 
     row = LAYOUT.first_section_row

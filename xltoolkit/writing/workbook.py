@@ -12,6 +12,18 @@ from .styles import Styles
 # "http://…" into a link (see NOTES-office: "Strings that start with '='").
 WORKBOOK_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
 
+
+def new_workbook(path: str, *, constant_memory: bool = False):
+    """An XlsxWriter workbook with text-safe options, and its shared formats."""
+    import xlsxwriter
+
+    options = dict(WORKBOOK_OPTIONS)
+    if constant_memory:
+        options["constant_memory"] = True
+    workbook = xlsxwriter.Workbook(path, options)
+    return workbook, Styles(workbook)
+
+
 def quote_sheet(name: str) -> str:
     """A sheet name as used in a formula or an internal link: 'name' with quotes doubled."""
     return "'" + name.replace("'", "''") + "'"
@@ -27,6 +39,15 @@ def setup_print(ws, labels: Labels, *, header_rows: Optional[tuple[int, int]] = 
     if header_rows is not None:
         ws.repeat_rows(*header_rows)
     ws.set_footer("&C" + labels["return_sheet.footer"])
+
+
+def write_title(ws, styles: Styles, text: str, last_col: int, *, row: int = 0, height: float = 36,
+                subtitle: Optional[str] = None) -> None:
+    """A sheet title (and optional subtitle) merged across columns A..last_col."""
+    ws.merge_range(row, 0, row, max(last_col, 1), text, styles.title)
+    ws.set_row(row, height)
+    if subtitle is not None:
+        ws.merge_range(row + 1, 0, row + 1, max(last_col, 1), subtitle, styles.subtitle)
 
 
 def protect(ws, password: Optional[str]) -> None:
