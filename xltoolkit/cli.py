@@ -170,19 +170,126 @@ def generate(plan_ref: Optional[str], period: Optional[str], out_dir: Path, pass
     p = _load(plan_ref)
     per = _period(p, period)
     lab = _labels()
-    show = sys.stderr.isatty()
-
-    def progress(n: int, total: int, name: str) -> None:
-        if show:
-            click.echo(f"\r{lab['cli.generate_progress']} {n}/{total} {name[:40]:<40}", nl=(n == total), err=True)
-
-    result = run(p, per, out_dir, password=password, force=force, progress=progress, labels=lab)
+    result = run(p, per, out_dir, password=password, force=force, progress=_progress(lab["cli.generate_progress"]),
+                 labels=lab)
     for path, reason in result.kept:
         click.echo(lab.fmt("cli.warning", message=lab.fmt("cli.generate_kept", path=path, reason=reason)), err=True)
     if not p.reporting_units:
         click.echo(lab.fmt("cli.warning", message=lab["cli.generate_no_units"]), err=True)
     click.echo(lab.fmt("cli.generate_done", master=result.master or "-", returns=len(result.returns),
                        folder=out_dir / "returns", seconds=result.seconds))
+
+
+def _progress(label: str):
+    """A one-line progress display on a terminal; silent when stderr is not a terminal."""
+    show = sys.stderr.isatty()
+
+    def progress(n: int, total: int, name: str) -> None:
+        if show:
+            click.echo(f"\r{label} {n}/{total} {name[:40]:<40}", nl=(n == total), err=True)
+
+    return progress
+
+
+def _read_for_plan(paths: tuple[Path, ...], plan_ref: Optional[str], period_text: Optional[str]):
+    """Collect and read the inputs; choose the plan (given, else the returns' own) and the period."""
+    from .merge import NoInputError, collect_inputs, infer_period, infer_plan_id, read_inputs
+    from .plans import bundled_plan_names
+
+    lab = _labels()
+    try:
+        inputs = collect_inputs(paths)
+    except NoInputError as exc:
+        raise _fail(str(exc)) from None
+    if not inputs:
+        raise _fail(lab.fmt("cli_merge.no_inputs", paths=", ".join(str(p) for p in paths)))
+    files = read_inputs(inputs, lab, _progress(lab["cli_merge.progress"]))
+    if plan_ref is None:
+        inferred = infer_plan_id(files)
+        if inferred in bundled_plan_names():
+            plan_ref = inferred
+    p = _load(plan_ref)
+    if period_text:
+        per = _period(p, period_text)
+    else:
+        per = infer_period(files, p)
+        if per is None:
+            raise _fail(lab["cli_merge.no_period"])
+    return p, per, files
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--plan", "plan_ref", metavar="PLAN", help="Plan file or bundled plan name. Default: the plan named inside the returns, else the 14th-FYP scheme.")
+@click.option("--period", metavar="PERIOD", help="Reporting period (2022Q4, 2022H2, 2022). Default: the returns' own.")
+@click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Summary workbook to write. Default: generated/<plan>_<period>_汇总.xlsx.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the result as JSON to this file.")
+@click.option("--feedback", "feedback_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Write a marked-up copy of each return with problems into this folder (退回修改).")
+@click.option("--on-duplicate", type=click.Choice(["error", "newest"]), default="error", show_default=True,
+              help="Two returns for one unit: report both and use neither (error), or use the newest file.")
+@handle_errors
+def merge(paths: tuple[Path, ...], plan_ref: Optional[str], period: Optional[str], out_path: Optional[Path],
+          json_path: Optional[Path], feedback_dir: Optional[Path], on_duplicate: str) -> None:
+    """Check every return in PATHS (files or folders) and build the consolidated summary.
+
+    Exit code 0: no errors; 1: problems were found (the summary is still written from everything
+    valid); 2: nothing could be done.
+    """
+    from .merge import default_summary_path, merge as run
+
+    lab = _labels()
+    p, per, files = _read_for_plan(paths, plan_ref, period)
+    out = out_path or default_summary_path(p, per)
+    outcome = run(p, per, files, lab, out=out, json_out=json_path, feedback_dir=feedback_dir,
+                  on_duplicate=on_duplicate)
+    c = outcome.consolidation
+    for problem in c.problems:
+        click.echo(f"{lab['severity.' + problem.severity.value]} {problem.code} {problem.message}", err=True)
+    counts = c.submission_counts()
+    missing = [s.unit.name for s in c.submissions if s.status == "missing"]
+    if missing:
+        click.echo(lab.fmt("cli_merge.missing_units", units="、".join(missing)), err=True)
+    if outcome.json:
+        click.echo(lab.fmt("cli_merge.json_written", path=outcome.json))
+    if feedback_dir is not None:
+        click.echo(lab.fmt("cli_merge.feedback_written", count=len(outcome.feedback), folder=feedback_dir))
+    click.echo(lab.fmt("cli_merge.done", files=len(files), expected=len(c.submissions),
+                       used=counts.get("ok", 0) + counts.get("problems", 0), missing=counts.get("missing", 0),
+                       rejected=counts.get("rejected", 0), duplicate=counts.get("duplicate", 0),
+                       errors=c.errors, warnings=c.warnings, summary=outcome.summary, seconds=outcome.seconds))
+    raise click.exceptions.Exit(EXIT_PROBLEMS if c.errors else EXIT_OK)
+
+
+@main.command()
+@click.argument("returns", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--plan", "plan_ref", metavar="PLAN", help="Plan file or bundled plan name. Default: the plan named inside the return, else the 14th-FYP scheme.")
+@click.option("--period", metavar="PERIOD", help="Reporting period. Default: the return's own.")
+@click.option("--strict", is_flag=True, help="Also exit 1 when there are only warnings.")
+@handle_errors
+def validate(returns: tuple[Path, ...], plan_ref: Optional[str], period: Optional[str], strict: bool) -> None:
+    """Check filled returns before sending them: prints every problem with its cell.
+
+    Exit code 0: no errors (warnings allowed unless --strict); 1: problems; 2: nothing could be checked.
+    """
+    from .merge import check_files
+
+    lab = _labels()
+    p, per, files = _read_for_plan(returns, plan_ref, period)
+    results = check_files(files, p, per, lab)
+    errors = warnings = 0
+    for r in results:
+        for problem in r.problems:
+            click.echo(f"{lab['severity.' + problem.severity.value]} {problem.code} {problem.message}")
+        errors += r.errors
+        warnings += r.warnings
+        if not r.problems:
+            click.echo(lab.fmt("cli_merge.validate_ok", file=r.file, unit=r.unit.name if r.unit else "-",
+                               period=lab.period(per)))
+    click.echo(lab.fmt("cli_merge.validate_summary", files=len(results), errors=errors, warnings=warnings))
+    raise click.exceptions.Exit(EXIT_PROBLEMS if errors or (strict and warnings) else EXIT_OK)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .labels import Labels
-from .model import Comparator, Target, _Assigned
+from .model import Comparator, Indicator, Plan, Target, Task, _Assigned
 
 
 def number(value: float) -> str:
@@ -44,3 +44,30 @@ def other_units(item: _Assigned, unit_name: str, labels: Labels) -> str:
 def role(item: _Assigned, unit_name: str, labels: Labels) -> str:
     r = item.role_of(unit_name)
     return labels["role." + r] if r else ""
+
+
+def indicator_row(ind: Indicator, unit_name: str, labels: Labels) -> dict[str, str]:
+    """The locked cells of an indicator row in a unit sheet, by column key."""
+    return {
+        "id": ind.id,
+        "kind": labels["indicator_kind." + ind.kind.value],
+        "name": ind.name,
+        "target": ind.target.text,
+        "comparator": target_rule(ind.target, labels),
+        "unit": ind.target.unit or "",
+        "role": role(ind, unit_name, labels),
+        "others": other_units(ind, unit_name, labels),
+    }
+
+
+def task_row(plan: Plan, task: Task, unit_name: str, labels: Labels) -> dict[str, str]:
+    """The locked cells of a task row in a unit sheet, by column key."""
+    return {
+        "id": task.id,
+        "chapter": plan.chapter_of(task.id).title,
+        "title": task.title,
+        "text": task.text,
+        "targets": "\n".join(target_line(t, labels) for t in task.targets),
+        "role": role(task, unit_name, labels),
+        "others": other_units(task, unit_name, labels),
+    }

@@ -8,9 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
-from ..forms import HEADER_FIELDS, INDICATOR_FORM, LAYOUT, SHEET_WIDTH, TASK_FORM, Column, ColumnType, Form
+from ..forms import HEADER_FIELDS, INDICATOR_FORM, LAYOUT, SHEET_WIDTH, TASK_FORM, ColumnType
 from ..labels import Labels
-from ..model import Indicator, Plan, Task, Unit
+from ..model import Plan, Unit
 from .. import wording
 from .styles import Styles
 from .tables import validate, write_table
@@ -38,31 +38,6 @@ def column_widths() -> list[float]:
 WIDTHS = column_widths()
 
 
-def indicator_cells(ind: Indicator, unit_name: str, labels: Labels) -> dict[str, str]:
-    return {
-        "id": ind.id,
-        "kind": labels["indicator_kind." + ind.kind.value],
-        "name": ind.name,
-        "target": ind.target.text,
-        "comparator": wording.target_rule(ind.target, labels),
-        "unit": ind.target.unit or "",
-        "role": wording.role(ind, unit_name, labels),
-        "others": wording.other_units(ind, unit_name, labels),
-    }
-
-
-def task_cells(plan: Plan, task: Task, unit_name: str, labels: Labels) -> dict[str, str]:
-    return {
-        "id": task.id,
-        "chapter": plan.chapter_of(task.id).title,
-        "title": task.title,
-        "text": task.text,
-        "targets": "\n".join(wording.target_line(t, labels) for t in task.targets),
-        "role": wording.role(task, unit_name, labels),
-        "others": wording.other_units(task, unit_name, labels),
-    }
-
-
 def write_unit_sheet(workbook, styles: Styles, labels: Labels, plan: Plan, unit: Unit, period_label: str,
                      sheet_name: str, password: Optional[str] = None) -> UnitSheetRows:
     """Write a unit's sheet and return where its items are."""
@@ -81,13 +56,13 @@ def write_unit_sheet(workbook, styles: Styles, labels: Labels, plan: Plan, unit:
     ws.write_string(row, 0, labels.fmt("return_sheet.indicators_section", count=len(indicators)), styles.section)
     row += 1
     row = write_table(ws, styles, labels, INDICATOR_FORM, row,
-                         [indicator_cells(i, unit.name, labels) for i in indicators], rows.indicator_rows)
+                         [wording.indicator_row(i, unit.name, labels) for i in indicators], rows.indicator_rows)
     row += 1
     ws.write_string(row, 0, labels.fmt("return_sheet.tasks_section", number="二", count=len(tasks)), styles.section)
     row += 1
     task_header = row
     row = write_table(ws, styles, labels, TASK_FORM, row,
-                         [task_cells(plan, t, unit.name, labels) for t in tasks], rows.task_rows)
+                         [wording.task_row(plan, t, unit.name, labels) for t in tasks], rows.task_rows)
     if tasks:
         ws.autofilter(task_header, 0, task_header + len(tasks), len(TASK_FORM.columns) - 1)
 

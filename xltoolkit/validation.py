@@ -1,0 +1,399 @@
+"""Check one raw return against the plan: identity, structure, header and values. Pure logic.
+
+Input: a `RawReturn` (what the reader found, with cell locations). Output: a `ReturnResult` with the
+unit, its accepted values and every problem. Invalid values are reported and left out (None);
+everything valid is kept, so the summary is built from all that can be trusted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from . import wording
+from .forms import HEADER_FIELDS, INDICATOR_FORM, TASK_FORM, Form
+from .labels import Labels
+from .model import Period, Plan, Unit
+from .problems import Problem, ProblemSink, Severity
+from .reading import Cell, RawReturn, RawRow, ReturnFileError
+from .sheetnames import unit_sheet_names
+
+DATE_SLACK_BEFORE = dt.timedelta(days=31)  # a return may be filled shortly before the period ends
+DATE_SLACK_AFTER = dt.timedelta(days=120)  # … or up to four months after it
+
+
+@dataclass
+class TaskReport:
+    """One unit's report on one task (values None where missing or invalid)."""
+
+    task_id: str
+    unit: str
+    role: str  # "lead" or "responsible"
+    status: Optional[str] = None
+    progress: Optional[float] = None
+    work: str = ""
+    problems: str = ""
+    next_steps: str = ""
+    cells: dict[str, str] = field(default_factory=dict)  # column key -> A1
+
+
+@dataclass
+class IndicatorReport:
+    indicator_id: str
+    unit: str
+    role: str
+    actual: Optional[float] = None
+    note: str = ""
+    cells: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class ReturnResult:
+    """A checked return: who it is from, what it says that can be used, and what is wrong."""
+
+    file: str  # display name
+    path: str
+    status: str  # "ok", "problems", "rejected" (not usable), "skipped" (not a return: lock file, master)
+    unit: Optional[Unit] = None
+    sheet: Optional[str] = None
+    header: dict[str, str] = field(default_factory=dict)  # reporter, phone, date, reviewer (as text)
+    tasks: list[TaskReport] = field(default_factory=list)
+    indicators: list[IndicatorReport] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    mtime: float = 0.0
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for p in self.problems if p.severity is Severity.error)
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for p in self.problems if p.severity is Severity.warning)
+
+    @property
+    def usable(self) -> bool:
+        return self.status in ("ok", "problems")
+
+
+def file_failure(path: str, display: str, exc: ReturnFileError, labels: Labels) -> ReturnResult:
+    """A file that could not be read at all."""
+    sink = ProblemSink(labels, display)
+    detail = f"：{exc.detail}" if exc.code == "FILE_NOT_XLSX" and exc.detail else exc.detail
+    sink.add(exc.code, detail=detail)
+    return ReturnResult(file=display, path=path, status="rejected", problems=sink.problems)
+
+
+def lock_file(path: str, display: str, labels: Labels) -> ReturnResult:
+    sink = ProblemSink(labels, display)
+    sink.add("FILE_LOCK_SKIPPED")
+    return ReturnResult(file=display, path=path, status="skipped", problems=sink.problems)
+
+
+def validate_return(raw: RawReturn, plan: Plan, period: Period, plan_fingerprint: str, labels: Labels,
+                    display: Optional[str] = None) -> ReturnResult:
+    display = display or raw.name
+    sink = ProblemSink(labels, display)
+    result = ReturnResult(file=display, path=raw.path, status="rejected", problems=sink.problems)
+    unit = _identify(raw, plan, period, plan_fingerprint, sink, labels)
+    if unit is None:
+        result.status = "skipped" if any(p.code == "META_NOT_A_RETURN" for p in sink.problems) else "rejected"
+        return result
+    result.unit = unit
+    sink.unit = unit.name
+    if raw.unit_sheet is None:
+        sink.add("STRUCT_NO_SHEET", expected=unit_sheet_names(plan, labels).get(unit.name, unit.name))
+        return result
+    sink.sheet = raw.unit_sheet
+    result.sheet = raw.unit_sheet
+    result.header = _check_header(raw, period, sink)
+    indicators, tasks = plan.items_for(unit.name)
+    rows = _check_structure(raw, plan, unit, sink, labels)
+    for ind in indicators:
+        row = rows.get(ind.id)
+        if row is not None:
+            result.indicators.append(_check_indicator(ind, unit, row, sink))
+    for task in tasks:
+        row = rows.get(task.id)
+        if row is not None:
+            result.tasks.append(_check_task(task, unit, row, sink, labels))
+    result.status = "problems" if sink.errors else "ok"
+    return result
+
+
+# Identity ---------------------------------------------------------------------------------------
+
+
+def _identify(raw: RawReturn, plan: Plan, period: Period, fp: str, sink: ProblemSink,
+              labels: Labels) -> Optional[Unit]:
+    meta = raw.meta
+    if meta is None:
+        by_sheet = {sheet: name for name, sheet in unit_sheet_names(plan, labels).items()}
+        unit_name = by_sheet.get(raw.unit_sheet or "")
+        if unit_name is None:
+            sink.add("META_UNIDENTIFIED")
+            return None
+        sink.add("META_MISSING", sheet_name=raw.unit_sheet, unit_name=unit_name)
+        return plan.unit(unit_name)
+    if meta.kind != "return":
+        sink.add("META_NOT_A_RETURN", value=labels["metadata_kind"].get(meta.kind, meta.kind))
+        return None
+    if meta.plan_id != plan.id:
+        sink.add("META_OTHER_PLAN", found=meta.plan_id, expected=plan.id)
+        return None
+    if meta.period != period.code:
+        sink.add("META_OTHER_PERIOD", found=meta.period, expected=period.code)
+        return None
+    unit = plan.unit(meta.unit_name) or plan.unit(meta.unit_id)
+    if unit is None or unit not in plan.reporting_units:
+        sink.add("META_UNKNOWN_UNIT", value=meta.unit_name)
+        return None
+    if meta.plan_fingerprint != fp:
+        sink.add("META_OLD_VERSION", found=meta.plan_fingerprint, expected=fp)
+    return unit
+
+
+# Structure --------------------------------------------------------------------------------------
+
+
+def _norm_text(value: Any) -> str:
+    return re.sub(r"\s+", "", _as_text(value))
+
+
+def _check_structure(raw: RawReturn, plan: Plan, unit: Unit, sink: ProblemSink,
+                     labels: Labels) -> dict[str, RawRow]:
+    """Rows of this unit's items by id (first occurrence), with structural problems reported."""
+    indicators, tasks = plan.items_for(unit.name)
+    expected: dict[str, tuple[Form, dict[str, str], str]] = {}
+    for ind in indicators:
+        expected[ind.id] = (INDICATOR_FORM, wording.indicator_row(ind, unit.name, labels), ind.name)
+    for task in tasks:
+        expected[task.id] = (TASK_FORM, wording.task_row(plan, task, unit.name, labels), task.title)
+    for section in raw.sections:
+        if section.missing:
+            form = INDICATOR_FORM if section.form == INDICATOR_FORM.key else TASK_FORM
+            names = "、".join(f"“{form.column(k).header(labels)}”" for k in section.missing)
+            sink.add("STRUCT_HEADER_CHANGED", cell=f"A{section.header_row + 1}", missing=names)
+    found: dict[str, RawRow] = {}
+    for row in raw.rows:
+        item_id = row.item_id
+        id_cell = row.values.get("id")
+        ref = id_cell.ref if id_cell else None
+        if item_id not in expected or expected[item_id][0].key != row.form:
+            sink.add("STRUCT_ROW_UNKNOWN", cell=ref, field="columns.id", value=item_id)
+            continue
+        if item_id in found:
+            first = found[item_id].values.get("id")
+            sink.add("STRUCT_ROW_DUPLICATE", cell=ref, field="columns.id", value=item_id,
+                     other=first.ref if first else "")
+            continue
+        found[item_id] = row
+        form, locked, _ = expected[item_id]
+        for col in form.columns:
+            if col.input or col.key == "id" or col.key not in row.values:
+                continue
+            cell = row.values[col.key]
+            if _norm_text(cell.value) != _norm_text(locked.get(col.key, "")):
+                sink.add("STRUCT_LOCKED_EDITED", cell=cell.ref, field=col.label, value=cell.value)
+    for item_id, (form, _, title) in expected.items():
+        if item_id not in found:
+            sink.add("STRUCT_ROW_MISSING", sheet=sink.sheet, value=item_id, title=title)
+    for stray in raw.stray_rows:
+        sink.add("STRUCT_ROW_NO_ID", cell=stray.ref)
+    return found
+
+
+# Header block -----------------------------------------------------------------------------------
+
+_PHONE = re.compile(r"^(?:\+?86)?(?:1[3-9]\d{9}|0\d{2,3}\d{7,8}|[2-9]\d{6,7})(?:(?:转|ext|x)\d{1,6})?$")
+
+
+def valid_phone(text: str) -> bool:
+    compact = re.sub(r"[\s\-()（）]", "", unicodedata.normalize("NFKC", text))
+    return bool(_PHONE.match(compact))
+
+
+def parse_date(value: Any) -> Optional[dt.date]:
+    """A date from a date cell, an Excel serial number or text like 2022-12-31, 2022/12/31, 2022年12月31日."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if 20000 < value < 80000:  # Excel serial day numbers 1954..2119
+            return dt.date(1899, 12, 30) + dt.timedelta(days=int(value))
+        return None
+    text = unicodedata.normalize("NFKC", _as_text(value))
+    m = re.fullmatch(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?", text)
+    if not m:
+        return None
+    try:
+        return dt.date(int(m[1]), int(m[2]), int(m[3]))
+    except ValueError:
+        return None
+
+
+def period_dates(period: Period) -> tuple[dt.date, dt.date]:
+    import calendar
+
+    end_day = calendar.monthrange(period.year, period.end_month)[1]
+    return dt.date(period.year, period.start_month, 1), dt.date(period.year, period.end_month, end_day)
+
+
+def _check_header(raw: RawReturn, period: Period, sink: ProblemSink) -> dict[str, str]:
+    header: dict[str, str] = {}
+    for f in HEADER_FIELDS:
+        if not f.input:
+            continue
+        cell = raw.header.get(f.key) or Cell("", "")
+        text = _as_text(cell.value)
+        label = f"header.{f.key}"
+        if not text:
+            sink.add("HEADER_REQUIRED", cell=cell.ref, field=label)
+            continue
+        if f.key == "phone":
+            if not valid_phone(text):
+                sink.add("HEADER_PHONE_INVALID", cell=cell.ref, field=label, value=text)
+                continue
+        elif f.key == "date":
+            day = parse_date(cell.value)
+            if day is None:
+                sink.add("HEADER_DATE_INVALID", cell=cell.ref, field=label, value=text)
+                continue
+            start, end = period_dates(period)
+            if not (start - DATE_SLACK_BEFORE <= day <= end + DATE_SLACK_AFTER):
+                sink.add("HEADER_DATE_OUT_OF_PERIOD", cell=cell.ref, field=label, value=day.isoformat(),
+                         start=start.isoformat(), end=end.isoformat())
+            text = day.isoformat()
+        elif f.max_length and len(text) > f.max_length:
+            sink.add("VALUE_TEXT_TOO_LONG", cell=cell.ref, field=label, max=f.max_length, length=len(text))
+            text = text[: f.max_length]
+        header[f.key] = text
+    return header
+
+
+# Values -----------------------------------------------------------------------------------------
+
+
+def _as_text(value: Any) -> str:
+    """A cell value as text: integers without ".0", dates as ISO, None as ""."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return str(value).strip()
+
+
+_NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
+
+
+def parse_number(value: Any) -> tuple[Optional[float], bool]:
+    """(number, normalized) for a cell value; normalized is True when text had to be cleaned
+    (full-width digits, thousands separators, a trailing % or spaces). (None, False) if not a number."""
+    if isinstance(value, bool) or value is None:
+        return None, False
+    if isinstance(value, (int, float)):
+        return float(value), False
+    if isinstance(value, (dt.date, dt.datetime)):
+        return None, False
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    if text == "":
+        return None, False
+    cleaned = text.replace(",", "").replace(" ", "")
+    if cleaned.endswith("%"):
+        cleaned = cleaned[:-1]
+    if _NUMBER.match(cleaned):
+        return float(cleaned), True
+    return None, False
+
+
+def _text_field(row: RawRow, key: str, form: Form, sink: ProblemSink) -> str:
+    cell = row.values.get(key)
+    if cell is None:
+        return ""
+    text = _as_text(cell.value)
+    col = form.column(key)
+    if col.max_length and len(text) > col.max_length:
+        sink.add("VALUE_TEXT_TOO_LONG", cell=cell.ref, field=col.label, max=col.max_length, length=len(text))
+        return text[: col.max_length]
+    return text
+
+
+def _check_task(task, unit: Unit, row: RawRow, sink: ProblemSink, labels: Labels) -> TaskReport:
+    form = TASK_FORM
+    report = TaskReport(task_id=task.id, unit=unit.name, role=task.role_of(unit.name) or "",
+                        cells={k: c.ref for k, c in row.values.items()})
+    choices = list(labels["status.choices"])
+    status_cell = row.values.get("status")
+    status = _as_text(status_cell.value) if status_cell else ""
+    report.work = _text_field(row, "work", form, sink)
+    report.problems = _text_field(row, "problems", form, sink)
+    report.next_steps = _text_field(row, "next_steps", form, sink)
+    if status_cell is not None:
+        if not status:
+            sink.add("VALUE_STATUS_EMPTY", cell=status_cell.ref, field="columns.status", item=task.id)
+        elif status not in choices:
+            sink.add("VALUE_STATUS_INVALID", cell=status_cell.ref, field="columns.status", value=status,
+                     choices="、".join(choices))
+        else:
+            report.status = status
+    progress_cell = row.values.get("progress")
+    if progress_cell is not None and _as_text(progress_cell.value) != "":
+        number, normalized = parse_number(progress_cell.value)
+        if number is None:
+            sink.add("VALUE_PROGRESS_NOT_NUMBER", cell=progress_cell.ref, field="columns.progress",
+                     value=progress_cell.value)
+        elif not 0 <= number <= 100:
+            sink.add("VALUE_PROGRESS_RANGE", cell=progress_cell.ref, field="columns.progress", value=number)
+        else:
+            if normalized:
+                sink.add("VALUE_ACTUAL_NORMALIZED", cell=progress_cell.ref, field="columns.progress",
+                         value=progress_cell.value, normalized=wording.number(number))
+            report.progress = number
+    s = labels["status"]
+    if report.status == s["done"] and report.progress is not None and report.progress < 100:
+        sink.add("VALUE_DONE_NOT_100", cell=progress_cell.ref, field="columns.progress",
+                 value=wording.number(report.progress))
+    if report.status == s["not_started"] and report.progress is not None and report.progress > 0:
+        sink.add("VALUE_NOT_STARTED_PROGRESS", cell=progress_cell.ref, field="columns.progress",
+                 value=wording.number(report.progress))
+    work_cell = row.values.get("work")
+    if report.status and report.status != s["not_started"] and not report.work and work_cell is not None:
+        sink.add("VALUE_WORK_EMPTY", cell=work_cell.ref, field="columns.work", item=task.id, status=report.status)
+    problems_cell = row.values.get("problems")
+    if report.status == s["lagging"] and not report.problems and problems_cell is not None:
+        sink.add("VALUE_PROBLEMS_EMPTY", cell=problems_cell.ref, field="columns.problems", item=task.id)
+    return report
+
+
+def _check_indicator(ind, unit: Unit, row: RawRow, sink: ProblemSink) -> IndicatorReport:
+    report = IndicatorReport(indicator_id=ind.id, unit=unit.name, role=ind.role_of(unit.name) or "",
+                             cells={k: c.ref for k, c in row.values.items()})
+    report.note = _text_field(row, "note", INDICATOR_FORM, sink)
+    cell = row.values.get("actual")
+    if cell is None:
+        return report
+    if _as_text(cell.value) == "":
+        if not report.note:
+            sink.add("VALUE_ACTUAL_EMPTY", cell=cell.ref, field="columns.actual", item=ind.id)
+        return report
+    number, normalized = parse_number(cell.value)
+    if number is None:
+        sink.add("VALUE_ACTUAL_NOT_NUMBER", cell=cell.ref, field="columns.actual", value=cell.value)
+        return report
+    if normalized:
+        sink.add("VALUE_ACTUAL_NORMALIZED", cell=cell.ref, field="columns.actual", value=cell.value,
+                 normalized=wording.number(number))
+    target = ind.target
+    if (target.unit == "%" and 0 < abs(number) < 1 and not normalized
+            and (target.low is None or abs(target.low) >= 1)):
+        sink.add("VALUE_ACTUAL_FRACTION", cell=cell.ref, field="columns.actual", value=wording.number(number),
+                 percent=wording.number(round(number * 100, 6)))
+    report.actual = number
+    return report
