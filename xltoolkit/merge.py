@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Optional
 
 from .consolidation import Consolidation, consolidate
-from .files import OutputError, atomic_path, ensure_dir, safe_filename
+from .files import OutputError, atomic_path, ensure_dir, safe_filename, unique_names
 from .labels import Labels
 from .model import Period, Plan
 from .plans import fingerprint
@@ -171,10 +171,12 @@ def write_feedback_files(results: list[ReturnResult], folder: Path, labels: Labe
 
     ensure_dir(folder)
     written = []
-    for r in results:
-        if r.unit is None or r.sheet is None or not r.problems:
-            continue
-        target = folder / f"{safe_filename(Path(r.path).stem)}_退回修改.xlsx"
+    marked = [r for r in results if r.unit is not None and r.sheet is not None and r.problems]
+    # Names from the displayed path, so same-named files from two folders do not collide.
+    stems = unique_names([safe_filename(str(Path(r.file).with_suffix("")))
+                          for r in marked])
+    for r, stem in zip(marked, stems):
+        target = folder / f"{stem}_退回修改.xlsx"
         if target.resolve() == Path(r.path).resolve():
             raise OutputError(f"{target}: 退回文件不能覆盖原填报表，请换一个 --feedback 文件夹")
         with atomic_path(target) as tmp:

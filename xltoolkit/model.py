@@ -237,11 +237,13 @@ class Plan(_Model):
     def _check_and_normalize(self) -> "Plan":
         _check_unique("units", [(u.id, f"units.{i}") for i, u in enumerate(self.units)])
         names: dict[str, str] = {}
+        owner: dict[str, int] = {}
         for i, u in enumerate(self.units):
-            for spelling in [u.name, *u.aliases]:
-                if spelling in names and names[spelling] != u.name:
+            for spelling in dict.fromkeys([u.name, *u.aliases]):
+                if spelling in owner and owner[spelling] != i:
                     raise _located(f"units.{i}", f"spelling '{spelling}' names two units "
-                                   f"('{names[spelling]}' and '{u.name}')")
+                                   f"(units.{owner[spelling]} '{self.units[owner[spelling]].name}' and units.{i} '{u.name}')")
+                owner[spelling] = i
                 names[spelling] = u.name
         for i, u in enumerate(self.units):
             u.members = [_resolve(names, m, f"units.{i}.members") for m in u.members]
@@ -342,8 +344,10 @@ def _dedupe(names: list[str]) -> list[str]:
 
 
 def _check_unique(what: str, ids: list[tuple[str, object]]) -> None:
+    """Ids are unique ignoring case: spreadsheet lookups (COUNTIF criteria) do not tell case apart."""
     seen: dict[str, object] = {}
     for ident, where in ids:
-        if ident in seen:
-            raise _located(str(where), f"duplicate id '{ident}' in {what} (first at {seen[ident]})")
-        seen[ident] = where
+        key = ident.casefold()
+        if key in seen:
+            raise _located(str(where), f"duplicate id '{ident}' in {what} (first at {seen[key]}; ids ignore case)")
+        seen[key] = where

@@ -139,10 +139,18 @@ def public_json(plan: Plan) -> dict:
 
 
 def fingerprint(plan: Plan) -> str:
-    """A short stable hash of what the forms are made of: ids, texts, targets and assignments.
+    """A short stable hash of everything the forms show: ids, texts, targets, units, assignments.
 
     Notes and transcription decisions are left out, so annotating a plan does not orphan returns.
     """
-    data = public_json(plan)
+    data = _without(plan.model_dump(mode="json"), {"notes", "note", "decisions"})
     blob = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
+
+
+def _without(data: Any, keys: set[str]) -> Any:
+    if isinstance(data, dict):
+        return {k: _without(v, keys) for k, v in data.items() if k not in keys}
+    if isinstance(data, list):
+        return [_without(v, keys) for v in data]
+    return data

@@ -79,12 +79,13 @@ class Problem:
     code: str
     severity: Severity
     file: str  # file name as given (path relative to what the user passed)
-    message: str
+    message: str  # location, then the rule and what to do
     unit: Optional[str] = None
     sheet: Optional[str] = None
     cell: Optional[str] = None
     field: Optional[str] = None
     value: Optional[str] = None
+    text: str = ""  # the message without its location, for places that show the location apart
 
     @property
     def location(self) -> str:
@@ -129,7 +130,7 @@ class ProblemSink:
         text = self.labels.fmt(f"problems.{code}", field=field_label, value=shown(value), **params)
         problem = Problem(code=code, severity=severity, file=self.file, unit=self.unit, sheet=sheet, cell=cell,
                           field=field_label or None, value=None if value is None else shown(value, 200),
-                          message=f"{location} {text}")
+                          message=f"{location} {text}", text=text)
         self.problems.append(problem)
         return problem
 

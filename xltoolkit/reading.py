@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
-from .forms import FORMS, HEADER_FIELDS, LAYOUT, Form
+from .forms import FORMS, HEADER_FIELDS, LAYOUT, MASTER_INDICATOR_FORM, UNASSIGNED_FORM, Form
 from .labels import Labels
 from .metadata import PROPERTY_PREFIX, ReturnMeta
 from .sheetnames import SheetNamer, fixed_sheet_names
@@ -200,13 +200,13 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value).strip()
 
 
-def _read_unit_grid(raw: RawReturn, grid: list[list[Any]], labels: Labels) -> None:
+def _read_unit_grid(raw: RawReturn, grid: list[list[Any]], labels: Labels, all_forms: tuple[Form, ...] = FORMS) -> None:
     for f in HEADER_FIELDS:
         r, c = LAYOUT.header_row(f.key), LAYOUT.value_col
         value = grid[r][c] if r < len(grid) and c < len(grid[r]) else ""
         raw.header[f.key] = Cell(value, a1(r, c))
-    headers = {f.key: [h.strip() for h in f.headers(labels)] for f in FORMS}
-    forms = {f.key: f for f in FORMS}
+    headers = {f.key: [h.strip() for h in f.headers(labels)] for f in all_forms}
+    forms = {f.key: f for f in all_forms}
     id_header = labels["columns.id"]
     section: Optional[Section] = None
     for r, row in enumerate(grid):
@@ -243,23 +243,27 @@ def _match_header(forms: dict[str, Form], headers: dict[str, list[str]], r: int,
 
 
 def count_filled_inputs(path: str | Path, labels: Labels) -> int:
-    """How many input cells hold a value, over every unit sheet of a return or master workbook."""
+    """How many input cells hold a value in a return or master workbook (unit sheets, the master's
+    indicator sheets and its 待分配 sheet), so that generate never replaces someone's work."""
     from python_calamine import CalamineWorkbook
 
     path = Path(path)
     check_container(path)
     wb = CalamineWorkbook.from_path(str(path))
     fixed = set(fixed_sheet_names(labels))
-    inputs = {f.key: {c.key for c in f.inputs} for f in FORMS}
+    no_inputs = {labels[f"sheets.{k}"] for k in ("instructions", "summary", "matrix", "calc", "meta")}
+    all_forms = (*FORMS, MASTER_INDICATOR_FORM, UNASSIGNED_FORM)
+    inputs = {f.key: {c.key for c in f.inputs} for f in all_forms}
     filled = 0
     for name in wb.sheet_names:
-        if name in fixed:
+        if name in no_inputs:
             continue
         probe = RawReturn(path=str(path))
-        _read_unit_grid(probe, wb.get_sheet_by_name(name).to_python(skip_empty_area=False), labels)
+        _read_unit_grid(probe, wb.get_sheet_by_name(name).to_python(skip_empty_area=False), labels, all_forms)
         if not probe.sections:
             continue
-        filled += sum(1 for f in HEADER_FIELDS if f.input and _text(probe.header[f.key].value))
+        if name not in fixed:  # a unit sheet has a header block
+            filled += sum(1 for f in HEADER_FIELDS if f.input and _text(probe.header[f.key].value))
         filled += sum(1 for row in probe.rows for key, cell in row.values.items()
                       if key in inputs[row.form] and _text(cell.value))
     return filled

@@ -19,17 +19,22 @@ class SheetNamer:
         self._used = {n.casefold() for n in reserved}
 
     def name(self, wanted: str) -> str:
-        base = _SHEET_FORBIDDEN.sub("_", wanted).strip("'").strip() or "Sheet"
+        base = _SHEET_FORBIDDEN.sub("_", wanted).strip().strip("'").strip() or "Sheet"
         if base.casefold() == "history":  # reserved by Excel
             base = base + "_"
-        candidate = base[:SHEET_NAME_MAX]
+        candidate = _trim(base[:SHEET_NAME_MAX])
         n = 2
         while candidate.casefold() in self._used:
             suffix = f"~{n}"
-            candidate = base[: SHEET_NAME_MAX - len(suffix)] + suffix
+            candidate = _trim(base[: SHEET_NAME_MAX - len(suffix)]) + suffix
             n += 1
         self._used.add(candidate.casefold())
         return candidate
+
+
+def _trim(name: str) -> str:
+    """No leading or trailing apostrophe or space (Excel rejects them), even after truncation."""
+    return name.strip().strip("'").strip() or "Sheet"
 
 
 def fixed_sheet_names(labels: Labels) -> list[str]:

@@ -8,6 +8,7 @@ everything valid is kept, so the summary is built from all that can be trusted.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -299,7 +300,7 @@ def parse_number(value: Any) -> tuple[Optional[float], bool]:
     if isinstance(value, bool) or value is None:
         return None, False
     if isinstance(value, (int, float)):
-        return float(value), False
+        return (float(value), False) if math.isfinite(value) else (None, False)
     if isinstance(value, (dt.date, dt.datetime)):
         return None, False
     text = unicodedata.normalize("NFKC", str(value)).strip()
@@ -309,7 +310,8 @@ def parse_number(value: Any) -> tuple[Optional[float], bool]:
     if cleaned.endswith("%"):
         cleaned = cleaned[:-1]
     if _NUMBER.match(cleaned):
-        return float(cleaned), True
+        number = float(cleaned)
+        return (number, True) if math.isfinite(number) else (None, False)
     return None, False
 
 

@@ -1,0 +1,615 @@
+"""The consolidated summary workbook: 总览, 报送情况, 任务进展, 指标完成, 问题清单, 明细.
+
+Written with XlsxWriter and without a single formula: every count is a plain number, so LibreOffice
+(which shows an xlsx formula's cached value as is) and the native charts that read those cells show
+the right figures. Every text that came from a return goes through ``write_string`` and the workbook
+is opened with text-safe options, so "=HYPERLINK(…)", "+1" or "@SUM(A1)" typed by a department stays
+literal text. All words come from the label file (``summary_book.*``).
+
+The workbook carries the hidden ``_xltool`` metadata with kind "summary", so a summary left among the
+returns is recognized and skipped by ``merge`` instead of being read as a return.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Optional, Union
+
+from .. import FORM_VERSION, __version__, wording
+from ..consolidation import Consolidation, IndicatorSummary, Submission, TaskSummary
+from ..labels import Labels
+from ..metadata import ReturnMeta
+from ..model import IndicatorKind, UnitKind
+from ..problems import Problem
+from .styles import FONT, FONT_SIZE, Styles
+from .tables import row_height
+from .workbook import new_workbook, save, setup_print, write_metadata, write_title
+
+MAX_CELL_CHARS = 32_000  # Excel's limit is 32,767 characters per cell
+HEADER_ROW = 2  # table sheets: title (row 0), subtitle (row 1), column headers (row 2)
+
+SUBMISSION_KEYS = ("ok", "problems", "rejected", "duplicate", "missing")
+ATTAINMENT_KEYS = ("met", "not_met", "no_data", "qualitative", "conflict")
+STATUS_KEYS = ("not_started", "on_track", "done", "lagging")  # label keys under `status`
+NOT_REPORTED = "not_reported"  # a task no deciding unit has reported on (status None)
+
+GREEN, LIGHT_BLUE, YELLOW, RED, GREY, ORANGE = "#C6EFCE", "#DDEBF7", "#FFEB9C", "#FFC7CE", "#E7E6E6", "#F8CBAD"
+ERROR_ROW_FILL = "#FCE4E4"
+CELL_FILLS = {
+    "submission": {"ok": GREEN, "problems": YELLOW, "duplicate": YELLOW, "rejected": RED, "missing": RED},
+    "status": {"done": GREEN, "on_track": LIGHT_BLUE, "not_started": YELLOW, "lagging": RED, NOT_REPORTED: GREY},
+    "attainment": {"met": GREEN, "not_met": RED, "no_data": GREY, "qualitative": YELLOW, "conflict": ORANGE},
+}
+CHART_COLORS = {
+    "status": {"not_started": "#FFC000", "on_track": "#5B9BD5", "done": "#70AD47", "lagging": "#E04B4B",
+               NOT_REPORTED: "#BFBFBF"},
+    "submission": {"ok": "#70AD47", "problems": "#FFC000", "rejected": "#E04B4B", "duplicate": "#ED7D31",
+                   "missing": "#A6A6A6"},
+}
+
+Value = Union[str, int, float, None]
+
+
+@dataclass
+class Col:
+    """A column of a table sheet: header text, width (character units) and cell kind."""
+
+    header: str
+    width: float
+    kind: str = "text"  # "text", "center", "number" or "count"
+
+
+@dataclass
+class Book:
+    """What every sheet writer needs: the workbook, its formats, the labels and the data."""
+
+    workbook: Any
+    styles: Styles
+    labels: Labels
+    c: Consolidation
+    generated_at: str
+    _formats: dict = field(default_factory=dict)
+
+    def t(self, key: str, **values: Any) -> str:
+        """A summary_book label, formatted."""
+        return self.labels.fmt("summary_book." + key, **values)
+
+    def fill(self, color: Optional[str], align: str = "center", num_format: Optional[str] = None):
+        """A bordered, wrapped cell format with a background colour (created once per workbook)."""
+        key = (color, align, num_format)
+        if key not in self._formats:
+            props = {"font_name": FONT, "font_size": FONT_SIZE, "valign": "top", "border": 1, "text_wrap": True,
+                     "align": align}
+            if color:
+                props["bg_color"] = color
+            if num_format:
+                props["num_format"] = num_format
+            self._formats[key] = self.workbook.add_format(props)
+        return self._formats[key]
+
+    def tinted(self, group: str, key: str):
+        return self.fill(CELL_FILLS[group].get(key))
+
+    @property
+    def period_label(self) -> str:
+        return self.labels.period(self.c.period)
+
+
+# Small helpers ----------------------------------------------------------------------------------
+
+
+def clip(text: str) -> str:
+    """Text cut to what a cell can hold."""
+    return text if len(text) <= MAX_CELL_CHARS else text[: MAX_CELL_CHARS - 1] + "…"
+
+
+def put(ws, row: int, col: int, value: Value, fmt) -> None:
+    """Write one cell by type: text always as a string (never a formula or link), numbers as numbers."""
+    if value is None or value == "":
+        ws.write_blank(row, col, None, fmt)
+    elif isinstance(value, str):
+        ws.write_string(row, col, clip(value), fmt)
+    elif not math.isfinite(value):  # "1e400" typed as text parses to inf; a cell cannot hold it
+        ws.write_string(row, col, str(value), fmt)
+    else:
+        ws.write_number(row, col, value, fmt)
+
+
+def put_merged(ws, row: int, first_col: int, last_col: int, value: Value, fmt) -> None:
+    """A merged range whose content is written with `put` (merge_range alone would use `write`)."""
+    if last_col > first_col:
+        ws.merge_range(row, first_col, row, last_col, "", fmt)
+    put(ws, row, first_col, value, fmt)
+
+
+def problem_text(p: Problem) -> str:
+    """A problem's message without its location, where the place is shown apart (columns, a cell
+    comment). Messages about a whole file keep the location: the file is their subject."""
+    return p.text if p.sheet and p.text else p.message
+
+
+def status_key(status: Optional[str], labels: Labels) -> str:
+    """The label key of a status text ("滞后" -> "lagging"); None -> NOT_REPORTED."""
+    if status is None:
+        return NOT_REPORTED
+    for key in STATUS_KEYS:
+        if labels["status." + key] == status:
+            return key
+    return NOT_REPORTED
+
+
+def _status_label(book: Book, key: str) -> str:
+    return book.t("not_reported") if key == NOT_REPORTED else book.labels["status." + key]
+
+
+def _role(book: Book, role: str) -> str:
+    return book.labels["role." + role] if role in ("lead", "responsible") else ""
+
+
+def _who(book: Book, unit: str, role: str) -> str:
+    r = _role(book, role)
+    return book.t("role_unit", unit=unit, role=r) if r else unit
+
+
+def _unit_lines(book: Book, reports: list, attr: str) -> str:
+    """ "单位：text" lines for the reports whose `attr` text is not empty."""
+    return "\n".join(book.t("unit_line", unit=r.unit, text=getattr(r, attr)) for r in reports if getattr(r, attr))
+
+
+KIND_FORMATS = {"text": ("left", None), "center": ("center", None), "number": ("center", "0.####"),
+                "count": ("center", "0")}
+
+
+def _cell_format(book: Book, kind: str, color: Optional[str] = None):
+    """The format of a table cell of this kind, on a coloured background when `color` is set."""
+    if color is None:
+        s = book.styles
+        return {"text": s.text, "center": s.center, "number": s.number, "count": s.count}[kind]
+    align, num_format = KIND_FORMATS[kind]
+    return book.fill(color, align=align, num_format=num_format)
+
+
+def _write_rows(ws, book: Book, cols: list[Col], first_row: int, rows: list[list[Any]],
+                row_colors: Optional[list[Optional[str]]] = None) -> int:
+    """Data rows under a header; a cell is a value or (value, format); `row_colors` tints whole rows.
+
+    Returns the next free row. Row heights are estimated from the wrapped text."""
+    for n, values in enumerate(rows):
+        r = first_row + n
+        color = row_colors[n] if row_colors else None
+        texts = []
+        for j, (col, cell) in enumerate(zip(cols, values)):
+            value, fmt = cell if isinstance(cell, tuple) else (cell, None)
+            put(ws, r, j, value, fmt or _cell_format(book, col.kind, color))
+            if isinstance(value, str):
+                texts.append((value, col.width))
+        height = row_height(texts)
+        if height:
+            ws.set_row(r, height)
+    return first_row + len(rows)
+
+
+def _table_sheet(book: Book, sheet_key: str, cols: list[Col], rows: list[list[Any]],
+                 row_colors: Optional[list[Optional[str]]] = None, *, title: bool = True, freeze_cols: int = 1):
+    """A sheet holding one table: optional title rows, header, rows; frozen, filterable, printable."""
+    ws = book.workbook.add_worksheet(book.t("sheets." + sheet_key))
+    header = HEADER_ROW if title else 0
+    for j, col in enumerate(cols):
+        ws.set_column(j, j, col.width)
+    if title:
+        write_title(ws, book.styles, book.t("sheet_title", plan=book.c.plan.title, period=book.period_label,
+                                            sheet=book.t("sheets." + sheet_key)),
+                    len(cols) - 1, height=28, subtitle=book.t("subtitle", **_subtitle_values(book)))
+    for j, col in enumerate(cols):
+        ws.write_string(header, j, col.header, book.styles.header)
+    ws.set_row(header, 30)
+    last = _write_rows(ws, book, cols, header + 1, rows, row_colors) - 1
+    ws.freeze_panes(header + 1, freeze_cols)
+    ws.autofilter(header, 0, max(last, header), len(cols) - 1)
+    setup_print(ws, book.labels, header_rows=(header, header))
+    return ws
+
+
+def _subtitle_values(book: Book) -> dict[str, Any]:
+    from ..validation import period_dates
+
+    start, end = period_dates(book.c.period)
+    unidentified = sum(1 for r in book.c.results if r.unit is None)
+    return {"period": book.period_label, "start": start.isoformat(), "end": end.isoformat(),
+            "generated_at": book.generated_at, "files": len(book.c.results), "unidentified": unidentified}
+
+
+# Entry point ------------------------------------------------------------------------------------
+
+
+def write_summary(path: str, c: Consolidation, labels: Labels, generated_at: str) -> None:
+    """Write the consolidated summary workbook for `c` to `path` (the caller renames it into place)."""
+    from ..plans import fingerprint
+
+    workbook, styles = new_workbook(path)
+    book = Book(workbook, styles, labels, c, generated_at)
+    write_overview(book)
+    write_submissions(book)
+    write_tasks(book)
+    write_indicators(book)
+    write_problems(book)
+    write_detail(book)
+    meta = ReturnMeta(plan_id=c.plan.id, plan_fingerprint=fingerprint(c.plan), unit_id="*", unit_name="*",
+                      period=c.period.code, form_version=FORM_VERSION, tool_version=__version__,
+                      generated_at=generated_at, kind="summary")
+    write_metadata(workbook, meta, labels, styles)
+    workbook.worksheets()[0].activate()
+    workbook.set_properties({"title": book.t("title", plan=c.plan.title, period=book.period_label),
+                             "subject": book.period_label, "author": "xltool"})
+    save(workbook)
+
+
+# 总览 -------------------------------------------------------------------------------------------
+
+OVERVIEW_WIDTHS = [9, 30] + [10] * 8  # A: 编号, B: names, C..J: counts
+PX_PER_ROW = 20  # default row height (15 pt) in pixels
+
+
+def _col_px(width: float) -> int:
+    return int(width * 7 + 5)
+
+
+def write_overview(book: Book) -> None:
+    """总览: title, key counts by unit kind / chapter / indicator kind, two charts, lagging tasks."""
+    ws = book.workbook.add_worksheet(book.t("sheets.overview"))
+    for j, w in enumerate(OVERVIEW_WIDTHS):
+        ws.set_column(j, j, w)
+    last_col = len(OVERVIEW_WIDTHS) - 1
+    write_title(ws, book.styles, book.t("title", plan=book.c.plan.title, period=book.period_label), last_col,
+                subtitle=book.t("subtitle", **_subtitle_values(book)))
+    ws.set_row(1, 30)
+    row = 3
+    sub_pos, row = _overview_submissions(ws, book, row)
+    task_pos, row = _overview_tasks(ws, book, row + 1)
+    row = _overview_indicators(ws, book, row + 1)
+    row = _overview_charts(ws, book, row + 1, sub_pos, task_pos)
+    _overview_lagging(ws, book, row + 1)
+    setup_print(ws, book.labels)
+
+
+def _count_header(ws, book: Book, row: int, first: str, headers: list[str]) -> None:
+    put_merged(ws, row, 0, 1, first, book.styles.header)
+    for j, h in enumerate(headers):
+        ws.write_string(row, 2 + j, h, book.styles.header)
+    ws.set_row(row, 30)
+
+
+def _count_row(ws, book: Book, row: int, name: str, counts: list[int], bold: bool = False) -> None:
+    put_merged(ws, row, 0, 1, name, book.styles.label if bold else book.styles.text)
+    fmt = book.styles.count_bold if bold else book.styles.count
+    for j, n in enumerate(counts):
+        ws.write_number(row, 2 + j, n, fmt)
+
+
+def _overview_submissions(ws, book: Book, row: int) -> tuple[tuple[int, int, int], int]:
+    """Units by kind and submission status, plus errors/warnings. Returns ((header, total row, first col), next row)."""
+    c, labels = book.c, book.labels
+    ws.write_string(row, 0, book.t("overview.submissions_section"), book.styles.section)
+    headers = [book.t("overview.expected"), *[labels["submission." + k] for k in SUBMISSION_KEYS],
+               book.t("overview.errors"), book.t("overview.warnings")]
+    _count_header(ws, book, row + 1, book.t("overview.unit_kind"), headers)
+    kind_of = {u.name: u.kind.value for u in c.plan.units}
+    problems = Counter((kind_of.get(p.unit) if p.unit else None, p.severity.value) for p in c.problems)
+    r = row + 2
+    for kind in UnitKind:
+        subs = [s for s in c.submissions if s.unit.kind is kind]
+        if not subs:
+            continue
+        st = Counter(s.status for s in subs)
+        _count_row(ws, book, r, labels["unit_kind." + kind.value],
+                   [len(subs), *[st[k] for k in SUBMISSION_KEYS],
+                    problems[(kind.value, "error")], problems[(kind.value, "warning")]])
+        r += 1
+    if problems[(None, "error")] or problems[(None, "warning")]:
+        _count_row(ws, book, r, book.t("unidentified_files"),
+                   [0] * (1 + len(SUBMISSION_KEYS)) + [problems[(None, "error")], problems[(None, "warning")]])
+        r += 1
+    totals = c.submission_counts()
+    _count_row(ws, book, r, book.t("total"),
+               [len(c.submissions), *[totals.get(k, 0) for k in SUBMISSION_KEYS], c.errors, c.warnings], bold=True)
+    return (row + 1, r, 3), r + 1
+
+
+def _task_counts(book: Book, tasks: list[TaskSummary]) -> tuple[Counter, int]:
+    counts = Counter(status_key(t.status, book.labels) for t in tasks)
+    return counts, sum(1 for t in tasks if t.disagreement)
+
+
+def _overview_tasks(ws, book: Book, row: int) -> tuple[tuple[int, int, int], int]:
+    """Tasks by chapter and status (incl. 未报送). Returns ((header row, first, last data row), next row)."""
+    keys = [*STATUS_KEYS, NOT_REPORTED]
+    ws.write_string(row, 0, book.t("overview.tasks_section"), book.styles.section)
+    _count_header(ws, book, row + 1, book.t("overview.chapter"),
+                  [*[_status_label(book, k) for k in keys], book.t("total"), book.t("overview.disagreement")])
+    r = row + 2
+    first = r
+    for chapter in book.c.plan.chapters:
+        tasks = [t for t in book.c.tasks if t.chapter_id == chapter.id]
+        counts, disagree = _task_counts(book, tasks)
+        _count_row(ws, book, r, chapter.title, [*[counts[k] for k in keys], len(tasks), disagree])
+        r += 1
+    counts, disagree = _task_counts(book, book.c.tasks)
+    _count_row(ws, book, r, book.t("total"), [*[counts[k] for k in keys], len(book.c.tasks), disagree], bold=True)
+    return (row + 1, first, r - 1), r + 1
+
+
+def _overview_indicators(ws, book: Book, row: int) -> int:
+    """Indicators by kind and attainment."""
+    labels = book.labels
+    ws.write_string(row, 0, book.t("overview.indicators_section"), book.styles.section)
+    _count_header(ws, book, row + 1, book.t("overview.indicator_kind"),
+                  [*[labels["attainment." + k] for k in ATTAINMENT_KEYS], book.t("total")])
+    r = row + 2
+    for kind in IndicatorKind:
+        inds = [i for i in book.c.indicators if i.indicator.kind is kind]
+        if inds:
+            counts = Counter(i.attainment for i in inds)
+            _count_row(ws, book, r, labels["indicator_kind." + kind.value],
+                       [*[counts[k] for k in ATTAINMENT_KEYS], len(inds)])
+            r += 1
+    counts = Counter(i.attainment for i in book.c.indicators)
+    _count_row(ws, book, r, book.t("total"), [*[counts[k] for k in ATTAINMENT_KEYS], len(book.c.indicators)],
+               bold=True)
+    return r + 1
+
+
+def _overview_charts(ws, book: Book, row: int, sub_pos: tuple[int, int, int],
+                     task_pos: tuple[int, int, int]) -> int:
+    """A stacked column chart of task status by chapter and a column chart of submission status.
+
+    Both read the count cells above, which hold plain numbers (no formulas: see the module docstring).
+    """
+    ws.write_string(row, 0, book.t("overview.charts_section"), book.styles.section)
+    ws.set_h_pagebreaks([row])  # print the charts (and what follows) on a page of their own
+    top = row + 1
+    height = 340
+    left_px = sum(_col_px(w) for w in OVERVIEW_WIDTHS[:6])
+    right_px = sum(_col_px(w) for w in OVERVIEW_WIDTHS[6:])
+    name = book.t("sheets.overview")
+    header, first, last = task_pos
+    if last >= first:
+        chart = book.workbook.add_chart({"type": "column", "subtype": "stacked"})
+        for j, key in enumerate([*STATUS_KEYS, NOT_REPORTED]):
+            col = 2 + j
+            chart.add_series({"name": [name, header, col], "categories": [name, first, 0, last, 0],
+                              "values": [name, first, col, last, col], "gap": 60,
+                              "fill": {"color": CHART_COLORS["status"][key]}, "border": {"none": True}})
+        _style_chart(chart, book.t("overview.task_chart_title"))
+        chart.set_legend({"position": "bottom", "font": {"name": FONT, "size": 9}})
+        chart.set_size({"width": left_px - 10, "height": height})
+        ws.insert_chart(top, 0, chart, {"x_offset": 2, "y_offset": 4, "object_position": 3})
+    header, total_row, first_col = sub_pos
+    last_col = first_col + len(SUBMISSION_KEYS) - 1
+    chart = book.workbook.add_chart({"type": "column"})
+    chart.add_series({"name": book.t("overview.submission_chart_title"),
+                      "categories": [name, header, first_col, header, last_col],
+                      "values": [name, total_row, first_col, total_row, last_col], "gap": 60,
+                      "points": [{"fill": {"color": CHART_COLORS["submission"][k]}, "border": {"none": True}}
+                                 for k in SUBMISSION_KEYS],
+                      "data_labels": {"value": True, "font": {"name": FONT, "size": 9}}})
+    _style_chart(chart, book.t("overview.submission_chart_title"))
+    chart.set_legend({"none": True})
+    chart.set_size({"width": right_px - 6, "height": height})
+    ws.insert_chart(top, 6, chart, {"x_offset": 2, "y_offset": 4, "object_position": 3})
+    return top + height // PX_PER_ROW + 1
+
+
+def _style_chart(chart, title: str) -> None:
+    """Title, horizontal category labels (they wrap instead of turning sideways), light gridlines."""
+    font = {"name": FONT, "size": 9}
+    chart.set_title({"name": title, "name_font": {"name": FONT, "size": 11, "bold": True}})
+    chart.set_x_axis({"num_font": {**font, "rotation": 0}})
+    chart.set_y_axis({"num_font": font, "min": 0, "num_format": "0",
+                      "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
+    chart.set_chartarea({"border": {"color": "#BFBFBF"}})
+
+
+def _overview_lagging(ws, book: Book, row: int) -> None:
+    """Tasks whose status is 滞后: id, title, lead units, the problems their deciding units reported."""
+    lagging = [t for t in book.c.tasks if status_key(t.status, book.labels) == "lagging"]
+    ws.write_string(row, 0, book.t("overview.lagging_section", count=len(lagging)), book.styles.section)
+    if not lagging:
+        ws.write_string(row + 1, 0, book.t("overview.lagging_none"), book.styles.plain)
+        return
+    s, labels = book.styles, book.labels
+    h = row + 1
+    ws.write_string(h, 0, labels["columns.id"], s.header)
+    ws.write_string(h, 1, labels["columns.task_title"], s.header)
+    put_merged(ws, h, 2, 3, labels["columns.lead_units"], s.header)
+    put_merged(ws, h, 4, 9, labels["columns.problems"], s.header)
+    for n, t in enumerate(lagging, start=1):
+        r = h + n
+        deciding = set(t.task.lead_units or t.task.responsible_units)
+        problems = _unit_lines(book, [x for x in t.reports if x.unit in deciding], "problems")
+        units = "、".join(t.task.lead_units or t.task.responsible_units)
+        put(ws, r, 0, t.task.id, s.center)
+        put(ws, r, 1, t.task.title, s.text)
+        put_merged(ws, r, 2, 3, units, s.text)
+        put_merged(ws, r, 4, 9, problems, s.text)
+        height = row_height([(t.task.title, OVERVIEW_WIDTHS[1]), (units, 20), (problems, 60)])
+        if height:
+            ws.set_row(r, height)
+
+
+# 报送情况 ----------------------------------------------------------------------------------------
+
+
+def write_submissions(book: Book) -> None:
+    """报送情况: one row per reporting unit with its status (coloured), files, header fields, counts."""
+    labels = book.labels
+    cols = [Col(book.t("columns.seq"), 6, "count"), Col(book.t("columns.unit"), 24),
+            Col(book.t("columns.unit_kind"), 12, "center"), Col(book.t("columns.submission"), 10, "center"),
+            Col(book.t("columns.files"), 30), Col(labels["header.reporter"], 10),
+            Col(labels["header.phone"], 15), Col(labels["header.date"], 12, "center"),
+            Col(labels["header.reviewer"], 10), Col(book.t("columns.errors"), 7, "count"),
+            Col(book.t("columns.warnings"), 7, "count")]
+    counts = Counter((p.unit, p.severity.value) for p in book.c.problems)
+    rows = [_submission_row(book, n, s, counts) for n, s in enumerate(book.c.submissions, start=1)]
+    _table_sheet(book, "submissions", cols, rows, freeze_cols=2)
+
+
+def _submission_row(book: Book, n: int, s: Submission, counts: Counter) -> list[Any]:
+    header = s.result.header if s.result else {}
+    name = s.unit.name
+    return [n, name, book.labels["unit_kind." + s.unit.kind.value],
+            (book.labels["submission." + s.status], book.tinted("submission", s.status)),
+            "\n".join(s.files), header.get("reporter", ""), header.get("phone", ""), header.get("date", ""),
+            header.get("reviewer", ""), counts[(name, "error")], counts[(name, "warning")]]
+
+
+# 任务进展 ----------------------------------------------------------------------------------------
+
+
+def write_tasks(book: Book) -> None:
+    """任务进展: one row per task with its status (coloured) and every involved unit's report."""
+    labels = book.labels
+    cols = [Col(labels["columns.id"], 6, "center"), Col(labels["columns.chapter"], 12),
+            Col(labels["columns.task_title"], 16), Col(labels["columns.lead_units"], 12),
+            Col(labels["columns.responsible_units"], 16), Col(labels["columns.status"], 8, "center"),
+            Col(labels["columns.progress"], 8, "number"), Col(book.t("columns.disagreement"), 7, "center"),
+            Col(book.t("columns.unit_reports"), 46), Col(labels["columns.problems"], 26),
+            Col(labels["columns.next_steps"], 26), Col(book.t("columns.missing_units"), 14)]
+    chapters = {ch.id: ch.title for ch in book.c.plan.chapters}
+    rows = [_task_row(book, t, chapters[t.chapter_id]) for t in book.c.tasks]
+    _table_sheet(book, "tasks", cols, rows)
+
+
+def _task_row(book: Book, t: TaskSummary, chapter_title: str) -> list[Any]:
+    key = status_key(t.status, book.labels)
+    return [t.task.id, chapter_title, t.task.title, "、".join(t.task.lead_units),
+            "、".join(t.task.responsible_units), (_status_label(book, key), book.tinted("status", key)),
+            t.progress, book.t("flag_yes") if t.disagreement else "",
+            "\n".join(_task_report_line(book, r) for r in t.reports),
+            _unit_lines(book, t.reports, "problems"), _unit_lines(book, t.reports, "next_steps"),
+            "、".join(t.missing_units)]
+
+
+def _task_report_line(book: Book, r) -> str:
+    """ "区发改局（牵头）：正常推进 60%｜work" """
+    progress = "" if r.progress is None else " " + book.t("progress", value=wording.number(r.progress))
+    line = book.t("report_line", who=_who(book, r.unit, r.role), status=r.status or book.t("no_status"),
+                  progress=progress)
+    return line + book.t("text_separator") + r.work if r.work else line
+
+
+# 指标完成 ----------------------------------------------------------------------------------------
+
+
+def write_indicators(book: Book) -> None:
+    """指标完成: one row per indicator: target, rule, actual, source, attainment (coloured), unit values."""
+    labels = book.labels
+    cols = [Col(labels["columns.id"], 7, "center"), Col(labels["columns.indicator_kind"], 8, "center"),
+            Col(labels["columns.indicator_name"], 22), Col(labels["columns.target_text"], 18),
+            Col(labels["columns.comparator"], 12, "center"), Col(labels["columns.target_unit"], 8, "center"),
+            Col(labels["columns.actual"], 10, "number"), Col(book.t("columns.source_unit"), 14),
+            Col(book.t("columns.attainment"), 11, "center"), Col(book.t("columns.unit_values"), 40),
+            Col(book.t("columns.missing_units"), 16)]
+    rows = [_indicator_row(book, i) for i in book.c.indicators]
+    _table_sheet(book, "indicators", cols, rows)
+
+
+def _indicator_row(book: Book, s: IndicatorSummary) -> list[Any]:
+    ind, labels = s.indicator, book.labels
+    return [ind.id, labels["indicator_kind." + ind.kind.value], ind.name, ind.target.text,
+            wording.target_rule(ind.target, labels), ind.target.unit or "", s.actual, s.source or "",
+            (labels["attainment." + s.attainment], book.tinted("attainment", s.attainment)),
+            "\n".join(_indicator_report_line(book, r, ind.target.unit) for r in s.reports),
+            "、".join(s.missing_units)]
+
+
+def _indicator_report_line(book: Book, r, unit_of_measure: Optional[str]) -> str:
+    """ "区统计局（牵头）：7.2 %｜note" """
+    if r.actual is None:
+        value = book.t("no_value")
+    else:
+        value = wording.number(r.actual)
+        if unit_of_measure:
+            value = book.t("value_with_unit", value=value, unit=unit_of_measure)
+    line = book.t("indicator_line", who=_who(book, r.unit, r.role), value=value)
+    return line + book.t("text_separator") + r.note if r.note else line
+
+
+# 问题清单 ----------------------------------------------------------------------------------------
+
+
+def write_problems(book: Book) -> None:
+    """问题清单: every problem, one row each, error rows tinted; filterable by any column."""
+    labels = book.labels
+    cols = [Col(book.t("columns.seq"), 6, "count"), Col(book.t("columns.severity"), 8, "center"),
+            Col(book.t("columns.code"), 24), Col(book.t("columns.unit"), 16), Col(book.t("columns.file"), 24),
+            Col(book.t("columns.sheet"), 14), Col(book.t("columns.cell"), 8, "center"),
+            Col(book.t("columns.field"), 12), Col(book.t("columns.value"), 20),
+            Col(book.t("columns.message"), 60)]
+    rows, colors = [], []
+    for n, p in enumerate(book.c.problems, start=1):
+        rows.append([n, labels["severity." + p.severity.value], p.code, p.unit or "", p.file, p.sheet or "",
+                     p.cell or "", p.field or "", p.value or "", problem_text(p)])
+        colors.append(ERROR_ROW_FILL if p.severity.value == "error" else None)
+    _table_sheet(book, "problems", cols, rows, colors, freeze_cols=2)
+
+
+# 明细 --------------------------------------------------------------------------------------------
+
+
+def write_detail(book: Book) -> None:
+    """明细: one flat row per (unit, item) a unit is involved in, missing ones included (未报送).
+
+    Starts at A1 with a single header row, ready for a pivot table. 指标完成情况 is the indicator's
+    consolidated attainment (the same on every row of that indicator).
+    """
+    labels = book.labels
+    cols = [Col(book.t("columns.unit"), 16), Col(book.t("columns.unit_kind"), 10, "center"),
+            Col(book.t("columns.submission"), 8, "center"), Col(book.t("columns.item_type"), 7, "center"),
+            Col(labels["columns.id"], 7, "center"), Col(book.t("columns.chapter_id"), 7, "center"),
+            Col(book.t("columns.item_name"), 20), Col(book.t("columns.role"), 6, "center"),
+            Col(labels["columns.status"], 9, "center"), Col(labels["columns.progress"], 9, "number"),
+            Col(labels["columns.actual"], 10, "number"), Col(book.t("columns.indicator_attainment"), 10, "center"),
+            Col(labels["columns.work"], 36), Col(labels["columns.problems"], 24),
+            Col(labels["columns.next_steps"], 24), Col(labels["columns.data_note"], 20),
+            Col(book.t("columns.file"), 22)]
+    rows: list[list[Any]] = []
+    for s in book.c.submissions:
+        rows += _detail_rows(book, s)
+    _table_sheet(book, "detail", cols, rows, title=False)
+
+
+def _detail_rows(book: Book, s: Submission) -> list[list[Any]]:
+    labels, c, name = book.labels, book.c, s.unit.name
+    used = s.status in ("ok", "problems")
+    kind = labels["unit_kind." + s.unit.kind.value]
+    submission = labels["submission." + s.status]
+    file = s.file or ""
+    not_reported = book.t("not_reported")
+    task_reports = {t.task.id: next((r for r in t.reports if r.unit == name), None) for t in c.tasks}
+    out = []
+    for i in c.indicators:
+        ind = i.indicator
+        if name not in ind.units:
+            continue
+        r = next((x for x in i.reports if x.unit == name), None)
+        base = [name, kind, submission, book.t("item_indicator"), ind.id, "", ind.name,
+                _role(book, ind.role_of(name) or "")]
+        if r is None:
+            out.append(base + [not_reported, None, None, labels["attainment." + i.attainment], "", "", "", "",
+                               file if used else ""])
+        else:
+            out.append(base + ["", None, r.actual, labels["attainment." + i.attainment], "", "", "", r.note, file])
+    for t in c.tasks:
+        task = t.task
+        if name not in task.units:
+            continue
+        r = task_reports[task.id]
+        base = [name, kind, submission, book.t("item_task"), task.id, t.chapter_id, task.title,
+                _role(book, task.role_of(name) or "")]
+        if r is None:
+            out.append(base + [not_reported, None, None, "", "", "", "", "", file if used else ""])
+        else:
+            out.append(base + [r.status or "", r.progress, None, "", r.work, r.problems, r.next_steps, "", file])
+    return out
