@@ -47,6 +47,10 @@ def handle_errors(func):
             raise _fail(str(exc)) from None
         except KeyboardInterrupt:
             raise click.exceptions.Exit(130) from None
+        except BrokenPipeError:  # output piped into `head` and closed early: not an error of ours
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            raise click.exceptions.Exit(EXIT_OK) from None
         except Exception as exc:  # a bug: say so plainly, keep the traceback for debugging
             if os.environ.get("XLTOOL_DEBUG"):
                 raise
@@ -238,8 +242,11 @@ def merge(paths: tuple[Path, ...], plan_ref: Optional[str], period: Optional[str
     Exit code 0: no errors; 1: problems were found (the summary is still written from everything
     valid); 2: nothing could be done.
     """
+    import time
+
     from .merge import default_summary_path, merge as run
 
+    started = time.perf_counter()
     lab = _labels()
     p, per, files = _read_for_plan(paths, plan_ref, period)
     out = out_path or default_summary_path(p, per)
@@ -259,7 +266,8 @@ def merge(paths: tuple[Path, ...], plan_ref: Optional[str], period: Optional[str
     click.echo(lab.fmt("cli_merge.done", files=len(files), expected=len(c.submissions),
                        used=counts.get("ok", 0) + counts.get("problems", 0), missing=counts.get("missing", 0),
                        rejected=counts.get("rejected", 0), duplicate=counts.get("duplicate", 0),
-                       errors=c.errors, warnings=c.warnings, summary=outcome.summary, seconds=outcome.seconds))
+                       errors=c.errors, warnings=c.warnings, summary=outcome.summary,
+                       seconds=time.perf_counter() - started))
     raise click.exceptions.Exit(EXIT_PROBLEMS if c.errors else EXIT_OK)
 
 
