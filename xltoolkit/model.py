@@ -209,6 +209,14 @@ class Period(BaseModel):
         return self.code
 
 
+class ManualEdit(_Model):
+    """A reviewed difference between what `xltool parse` makes of the source and the bundled plan."""
+
+    item: NonEmpty  # id of the indicator, task or unit, or "plan"
+    field: NonEmpty  # dotted field inside the item, e.g. "targets.0.comparator"
+    reason: NonEmpty
+
+
 class Plan(_Model):
     """A plan document as data: units, indicators and chapters of tasks."""
 
@@ -222,6 +230,7 @@ class Plan(_Model):
     period_kinds: list[PeriodKind] = [PeriodKind.year, PeriodKind.half, PeriodKind.quarter]
     units_assigned: bool = True  # False: the document assigns no units (everything goes to 待分配)
     decisions: list[str] = []  # transcription decisions on irregular source text
+    manual_edits: list[ManualEdit] = []  # reviewed edits on top of what the parser produces
     units: list[Unit] = []
     indicators: list[Indicator] = []
     chapters: list[Chapter] = []

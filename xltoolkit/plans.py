@@ -143,7 +143,7 @@ def fingerprint(plan: Plan) -> str:
 
     Notes and transcription decisions are left out, so annotating a plan does not orphan returns.
     """
-    data = _without(plan.model_dump(mode="json"), {"notes", "note", "decisions"})
+    data = _without(plan.model_dump(mode="json"), {"notes", "note", "decisions", "manual_edits"})
     blob = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
 
