@@ -9,9 +9,11 @@ import tempfile
 from pathlib import Path
 from typing import Iterator
 
-_UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
-_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
+_UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
+_RESERVED = {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$", *(f"COM{i}" for i in range(10)),
+             *(f"LPT{i}" for i in range(10)), "COM¹", "COM²", "COM³", "LPT¹", "LPT²", "LPT³"}
 MAX_NAME_CHARS = 80
+MAX_NAME_BYTES = 180  # UTF-8 bytes; file systems allow 255 per name, suffixes like "_退回修改.xlsx" need room
 
 
 class OutputError(Exception):
@@ -21,9 +23,12 @@ class OutputError(Exception):
 def safe_filename(name: str) -> str:
     """A file name stem that is valid on Windows, macOS and Linux: no separators or reserved names."""
     stem = _UNSAFE.sub("_", name).strip(" .") or "unit"
-    if stem.split(".")[0].upper() in _RESERVED:
+    if stem.split(".")[0].strip(" ").upper() in _RESERVED:
         stem = "_" + stem
-    return stem[:MAX_NAME_CHARS]
+    stem = stem[:MAX_NAME_CHARS]
+    while len(stem.encode("utf-8")) > MAX_NAME_BYTES:
+        stem = stem[:-1]
+    return stem.rstrip(" .") or "unit"
 
 
 def unique_names(stems: list[str]) -> list[str]:
@@ -56,14 +61,22 @@ def atomic_path(target: Path) -> Iterator[str]:
     A crash or error leaves `target` as it was and removes the temporary file.
     """
     ensure_dir(target.parent)
-    fd, tmp = tempfile.mkstemp(prefix=".~xltool-", suffix=target.suffix, dir=target.parent)
-    os.close(fd)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".~xltool-", suffix=target.suffix, dir=target.parent)
+        os.close(fd)
+    except OSError as exc:  # read-only file system, no space left, …
+        raise OutputError(f"{target}: 无法写入（{exc.strerror or exc}）") from None
     try:
         yield tmp
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp creates 0600; outputs are ordinary files
         os.replace(tmp, target)
     except OSError as exc:
         raise OutputError(f"{target}: 无法写入（{exc.strerror or exc}）") from None
+    except Exception as exc:  # writers that wrap the OSError (XlsxWriter's FileCreateError)
+        cause = exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else exc.__cause__
+        if isinstance(cause, OSError):
+            raise OutputError(f"{target}: 无法写入（{cause.strerror or cause}）") from None
+        raise
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)

@@ -32,6 +32,7 @@ CODES: dict[str, Severity] = {
     "FILE_LEGACY_FORMAT": E,
     "FILE_MACRO": E,
     "FILE_TOO_LARGE": E,
+    "FILE_XML_UNSAFE": E,
     "FILE_LOCK_SKIPPED": W,
     # Identity: which plan, version, unit and period a return belongs to
     "META_MISSING": W,
@@ -51,6 +52,7 @@ CODES: dict[str, Severity] = {
     "STRUCT_ROW_UNKNOWN": E,
     "STRUCT_ROW_NO_ID": W,
     "STRUCT_LOCKED_EDITED": W,
+    "STRUCT_MERGED_CELLS": E,
     # Header block
     "HEADER_REQUIRED": E,
     "HEADER_PHONE_INVALID": E,
@@ -71,6 +73,8 @@ CODES: dict[str, Severity] = {
     "VALUE_ACTUAL_FRACTION": W,
     "VALUE_ACTUAL_EMPTY": W,
     "VALUE_FORMULA": W,
+    "VALUE_FORMULA_NO_RESULT": E,
+    "VALUE_ERROR": E,
 }
 
 

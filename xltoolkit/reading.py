@@ -18,28 +18,18 @@ from .labels import Labels
 from .metadata import PROPERTY_PREFIX, ReturnMeta
 from .sheetnames import SheetNamer, fixed_sheet_names
 
-MAX_FILE_BYTES = 50 * 1024 * 1024  # a return is ~30 KB; anything this large is not one
-MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024  # all zip entries together
-MAX_COMPRESSION_RATIO = 200  # per entry, for entries over 1 MB uncompressed
-MAX_ROWS = 10_000  # a unit sheet has tens of rows; more is not a return
-
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-ZIP_MAGIC = b"PK\x03\x04"
-
-
-class ReturnFileError(Exception):
-    """A file that cannot be read as a return. `code` is a problem code (see problems.py)."""
-
-    def __init__(self, code: str, detail: str = ""):
-        super().__init__(f"{code}: {detail}")
-        self.code = code
-        self.detail = detail
+# Limits and the file-level checks live in container.py (re-exported here for callers and tests).
+from .container import (MAX_COLS, MAX_COMPRESSION_RATIO, MAX_FILE_BYTES, MAX_ROWS,  # noqa: F401
+                        MAX_UNCOMPRESSED_BYTES, OLE_MAGIC, ZIP_MAGIC, ReturnFileError, SheetFacts,
+                        inspect_container)
 
 
 @dataclass
 class Cell:
-    value: Any
+    value: Any  # the cached value as calamine reads it ('' for an error value or an uncached formula)
     ref: str  # A1 reference in its sheet
+    formula: Optional[str] = None  # the formula text when the cell holds a formula
+    error: Optional[str] = None  # the error value (#DIV/0!, #N/A …) when the cell holds one
 
 
 @dataclass
@@ -72,6 +62,7 @@ class RawReturn:
     sections: list[Section] = field(default_factory=list)
     rows: list[RawRow] = field(default_factory=list)
     stray_rows: list[Cell] = field(default_factory=list)  # rows with input-area values but no id
+    merged: list[str] = field(default_factory=list)  # merged ranges on the unit sheet ("H18:I18")
 
     @property
     def name(self) -> str:
@@ -88,44 +79,10 @@ def a1(row: int, col: int) -> str:
     return f"{letters}{row + 1}"
 
 
-def check_container(path: Path) -> None:
-    """Raise ReturnFileError unless `path` looks like a sane, macro-free OOXML workbook."""
-    try:
-        size = path.stat().st_size
-        with open(path, "rb") as fh:
-            head = fh.read(8)
-    except OSError as exc:
-        raise ReturnFileError("FILE_UNREADABLE", exc.strerror or str(exc)) from None
-    if size == 0:
-        raise ReturnFileError("FILE_EMPTY")
-    if size > MAX_FILE_BYTES:
-        raise ReturnFileError("FILE_TOO_LARGE", f"{size} > {MAX_FILE_BYTES}")
-    if head.startswith(OLE_MAGIC):
-        data = path.read_bytes()
-        if "EncryptionInfo".encode("utf-16-le") in data:
-            raise ReturnFileError("FILE_ENCRYPTED")
-        raise ReturnFileError("FILE_LEGACY_FORMAT")  # .xls or WPS .et (both OLE2)
-    if not head.startswith(ZIP_MAGIC):
-        raise ReturnFileError("FILE_NOT_XLSX")
-    try:
-        with zipfile.ZipFile(path) as zf:
-            infos = zf.infolist()
-            names = {i.filename for i in infos}
-            if "mimetype" in names and b"opendocument" in zf.read("mimetype")[:100]:
-                raise ReturnFileError("FILE_NOT_XLSX", "OpenDocument (.ods)")
-            if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
-                raise ReturnFileError("FILE_NOT_XLSX", "zip without a workbook")
-            if "xl/vbaProject.bin" in names or b"macroEnabled" in zf.read("[Content_Types].xml"):
-                raise ReturnFileError("FILE_MACRO")
-            total = 0
-            for info in infos:
-                total += info.file_size
-                if info.file_size > 1024 * 1024 and info.file_size > MAX_COMPRESSION_RATIO * max(info.compress_size, 1):
-                    raise ReturnFileError("FILE_TOO_LARGE", f"{info.filename}: ratio over {MAX_COMPRESSION_RATIO}")
-            if total > MAX_UNCOMPRESSED_BYTES:
-                raise ReturnFileError("FILE_TOO_LARGE", f"uncompressed {total} > {MAX_UNCOMPRESSED_BYTES}")
-    except zipfile.BadZipFile as exc:
-        raise ReturnFileError("FILE_CORRUPT", str(exc)) from None
+def check_container(path: Path) -> dict[str, SheetFacts]:
+    """Raise ReturnFileError unless `path` is a sane, macro-free OOXML workbook within the limits
+    (see container.py); return what streaming each worksheet found, by sheet name."""
+    return inspect_container(path)
 
 
 def read_custom_properties(path: Path) -> dict[str, str]:
@@ -147,12 +104,14 @@ def read_custom_properties(path: Path) -> dict[str, str]:
     return props
 
 
-def read_return(path: str | Path, labels: Labels) -> RawReturn:
-    """Read one return file. Raises ReturnFileError for file-level faults."""
+def read_return(path: str | Path, labels: Labels, *, meta_only: bool = False) -> RawReturn:
+    """Read one return file. Raises ReturnFileError for file-level faults.
+
+    `meta_only`: stop after the identity (metadata); the same checks up to that point."""
     from python_calamine import CalamineWorkbook
 
     path = Path(path)
-    check_container(path)
+    facts = check_container(path)
     raw = RawReturn(path=str(path))
     try:
         wb = CalamineWorkbook.from_path(str(path))
@@ -166,12 +125,16 @@ def read_return(path: str | Path, labels: Labels) -> RawReturn:
         if raw.meta is None:
             raw.meta = ReturnMeta.from_mapping(read_custom_properties(path))
             raw.meta_source = "properties" if raw.meta else None
+        if meta_only:
+            return raw
         raw.unit_sheet = _pick_unit_sheet(raw, wb, labels)
         if raw.unit_sheet is not None:
             grid = wb.get_sheet_by_name(raw.unit_sheet).to_python(skip_empty_area=False)
             if len(grid) > MAX_ROWS:
                 raise ReturnFileError("FILE_TOO_LARGE", f"{raw.unit_sheet}: {len(grid)} rows")
-            _read_unit_grid(raw, grid, labels)
+            sheet_facts = facts.get(raw.unit_sheet)
+            _read_unit_grid(raw, grid, labels, facts=sheet_facts)
+            raw.merged = list(sheet_facts.merged) if sheet_facts else []
     except ReturnFileError:
         raise
     except Exception as exc:  # calamine's own errors: a damaged workbook part
@@ -200,11 +163,19 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value).strip()
 
 
-def _read_unit_grid(raw: RawReturn, grid: list[list[Any]], labels: Labels, all_forms: tuple[Form, ...] = FORMS) -> None:
+def _read_unit_grid(raw: RawReturn, grid: list[list[Any]], labels: Labels, all_forms: tuple[Form, ...] = FORMS,
+                    facts: Optional[SheetFacts] = None) -> None:
+    formulas, errors = (facts.formulas, facts.errors) if facts else ({}, {})
+
+    def cell(value: Any, ref: str) -> Cell:
+        if ref in formulas or ref in errors:
+            return Cell(value, ref, formulas.get(ref), errors.get(ref))
+        return Cell(value, ref)
+
     for f in HEADER_FIELDS:
         r, c = LAYOUT.header_row(f.key), LAYOUT.value_col
         value = grid[r][c] if r < len(grid) and c < len(grid[r]) else ""
-        raw.header[f.key] = Cell(value, a1(r, c))
+        raw.header[f.key] = cell(value, a1(r, c))
     headers = {f.key: [h.strip() for h in f.headers(labels)] for f in all_forms}
     forms = {f.key: f for f in all_forms}
     id_header = labels["columns.id"]
@@ -221,7 +192,7 @@ def _read_unit_grid(raw: RawReturn, grid: list[list[Any]], labels: Labels, all_f
             section = None  # a blank row ends a section
             continue
         form = forms[section.form]
-        values = {key: Cell(row[c] if c < len(row) else "", a1(r, c)) for key, c in section.columns.items()}
+        values = {key: cell(row[c] if c < len(row) else "", a1(r, c)) for key, c in section.columns.items()}
         if first:
             raw.rows.append(RawRow(item_id=first, form=form.key, row=r, values=values))
         else:

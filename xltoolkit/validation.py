@@ -18,7 +18,7 @@ from . import wording
 from .forms import HEADER_FIELDS, INDICATOR_FORM, TASK_FORM, Form
 from .labels import Labels
 from .model import Period, Plan, Unit
-from .problems import Problem, ProblemSink, Severity
+from .problems import Problem, ProblemSink, Severity, shown
 from .reading import Cell, RawReturn, RawRow, ReturnFileError
 from .sheetnames import unit_sheet_names
 
@@ -112,6 +112,7 @@ def validate_return(raw: RawReturn, plan: Plan, period: Period, plan_fingerprint
     result.header = _check_header(raw, period, sink)
     indicators, tasks = plan.items_for(unit.name)
     rows = _check_structure(raw, plan, unit, sink, labels)
+    _check_merged(raw, sink)
     for ind in indicators:
         row = rows.get(ind.id)
         if row is not None:
@@ -148,7 +149,7 @@ def _identify(raw: RawReturn, plan: Plan, period: Period, fp: str, sink: Problem
         sink.add("META_OTHER_PERIOD", found=meta.period, expected=period.code)
         return None
     unit = plan.unit(meta.unit_name) or plan.unit(meta.unit_id)
-    if unit is None or unit not in plan.reporting_units:
+    if unit is None or not plan.is_reporting(unit):
         sink.add("META_UNKNOWN_UNIT", value=meta.unit_name)
         return None
     if meta.plan_fingerprint != fp:
@@ -159,8 +160,11 @@ def _identify(raw: RawReturn, plan: Plan, period: Period, fp: str, sink: Problem
 # Structure --------------------------------------------------------------------------------------
 
 
+_SPACES = re.compile(r"\s+")
+
+
 def _norm_text(value: Any) -> str:
-    return re.sub(r"\s+", "", _as_text(value))
+    return _SPACES.sub("", _as_text(value))
 
 
 def _check_structure(raw: RawReturn, plan: Plan, unit: Unit, sink: ProblemSink,
@@ -251,6 +255,8 @@ def _check_header(raw: RawReturn, period: Period, sink: ProblemSink) -> dict[str
         cell = raw.header.get(f.key) or Cell("", "")
         text = _as_text(cell.value)
         label = f"header.{f.key}"
+        if _usable(cell, label, sink) is None:
+            continue
         if not text:
             sink.add("HEADER_REQUIRED", cell=cell.ref, field=label)
             continue
@@ -315,12 +321,71 @@ def parse_number(value: Any) -> tuple[Optional[float], bool]:
     return None, False
 
 
+def _unreadable(cell: Optional[Cell]) -> bool:
+    """An error value, or a formula whose result the file does not hold: nothing can be read."""
+    return cell is not None and (cell.error is not None or (cell.formula is not None and _as_text(cell.value) == ""))
+
+
+def _usable(cell: Optional[Cell], field: str, sink: ProblemSink) -> Optional[Cell]:
+    """`cell` if its value can be used, else None. Formulas are never evaluated: a formula's cached
+    result is used with a warning; an error value or a formula without a cached result is an error."""
+    if cell is None:
+        return None
+    if cell.error is not None:
+        sink.add("VALUE_ERROR", cell=cell.ref, field=field, value=cell.error or "#ERROR")
+        return None
+    if cell.formula is not None:
+        if _as_text(cell.value) == "":
+            sink.add("VALUE_FORMULA_NO_RESULT", cell=cell.ref, field=field, value=f"={cell.formula}",
+                     formula=shown(cell.formula))
+            return None
+        sink.add("VALUE_FORMULA", cell=cell.ref, field=field, value=cell.value)
+    return cell
+
+
+def _check_merged(raw: RawReturn, sink: ProblemSink) -> None:
+    """Merged ranges that cover an input cell: only the top-left cell of a merge keeps a value."""
+    if not raw.merged:
+        return
+    from .container import col_number
+
+    spans = []  # (match, range, c1, r1, c2, r2) of the ranges that merge more than one cell
+    for rng in raw.merged:
+        m = re.match(r"^([A-Z]+)(\d+):([A-Z]+)(\d+)$", rng)
+        if not m:
+            continue
+        c1, r1, c2, r2 = col_number(m[1]), int(m[2]), col_number(m[3]), int(m[4])
+        if (c1, r1) != (c2, r2):
+            spans.append((m, rng, c1, r1, c2, r2))
+    if not spans:
+        return
+    # Only input cells on rows some range covers can be inside one (a return's merges are its
+    # title rows): skip the other rows' cells.
+    def covered(row: int) -> bool:
+        return any(min(r1, r2) <= row <= max(r1, r2) for _, _, _, r1, _, r2 in spans)
+
+    forms = {INDICATOR_FORM.key: INDICATOR_FORM, TASK_FORM.key: TASK_FORM}
+    inputs = [c.ref for f in HEADER_FIELDS if f.input and (c := raw.header.get(f.key)) is not None]
+    for row in raw.rows:
+        form = forms.get(row.form)
+        if form is not None and covered(row.row + 1):
+            inputs += [c.ref for key, c in row.values.items() if form.column(key).input]
+    points = []
+    for ref in inputs:
+        m = re.match(r"^([A-Z]+)(\d+)$", ref)
+        if m:
+            points.append((col_number(m[1]), int(m[2])))
+    for m, rng, c1, r1, c2, r2 in spans:
+        if any(min(c1, c2) <= c <= max(c1, c2) and min(r1, r2) <= r <= max(r1, r2) for c, r in points):
+            sink.add("STRUCT_MERGED_CELLS", cell=f"{m[1]}{m[2]}", value=rng)
+
+
 def _text_field(row: RawRow, key: str, form: Form, sink: ProblemSink) -> str:
-    cell = row.values.get(key)
+    col = form.column(key)
+    cell = _usable(row.values.get(key), col.label, sink)
     if cell is None:
         return ""
     text = _as_text(cell.value)
-    col = form.column(key)
     if col.max_length and len(text) > col.max_length:
         sink.add("VALUE_TEXT_TOO_LONG", cell=cell.ref, field=col.label, max=col.max_length, length=len(text))
         return text[: col.max_length]
@@ -332,7 +397,7 @@ def _check_task(task, unit: Unit, row: RawRow, sink: ProblemSink, labels: Labels
     report = TaskReport(task_id=task.id, unit=unit.name, role=task.role_of(unit.name) or "",
                         cells={k: c.ref for k, c in row.values.items()})
     choices = list(labels["status.choices"])
-    status_cell = row.values.get("status")
+    status_cell = _usable(row.values.get("status"), "columns.status", sink)
     status = _as_text(status_cell.value) if status_cell else ""
     report.work = _text_field(row, "work", form, sink)
     report.problems = _text_field(row, "problems", form, sink)
@@ -345,7 +410,7 @@ def _check_task(task, unit: Unit, row: RawRow, sink: ProblemSink, labels: Labels
                      choices="、".join(choices))
         else:
             report.status = status
-    progress_cell = row.values.get("progress")
+    progress_cell = _usable(row.values.get("progress"), "columns.progress", sink)
     if progress_cell is not None and _as_text(progress_cell.value) != "":
         number, normalized = parse_number(progress_cell.value)
         if number is None:
@@ -366,10 +431,12 @@ def _check_task(task, unit: Unit, row: RawRow, sink: ProblemSink, labels: Labels
         sink.add("VALUE_NOT_STARTED_PROGRESS", cell=progress_cell.ref, field="columns.progress",
                  value=wording.number(report.progress))
     work_cell = row.values.get("work")
-    if report.status and report.status != s["not_started"] and not report.work and work_cell is not None:
+    if (report.status and report.status != s["not_started"] and not report.work and work_cell is not None
+            and not _unreadable(work_cell)):
         sink.add("VALUE_WORK_EMPTY", cell=work_cell.ref, field="columns.work", item=task.id, status=report.status)
     problems_cell = row.values.get("problems")
-    if report.status == s["lagging"] and not report.problems and problems_cell is not None:
+    if (report.status == s["lagging"] and not report.problems and problems_cell is not None
+            and not _unreadable(problems_cell)):
         sink.add("VALUE_PROBLEMS_EMPTY", cell=problems_cell.ref, field="columns.problems", item=task.id)
     return report
 
@@ -378,11 +445,11 @@ def _check_indicator(ind, unit: Unit, row: RawRow, sink: ProblemSink) -> Indicat
     report = IndicatorReport(indicator_id=ind.id, unit=unit.name, role=ind.role_of(unit.name) or "",
                              cells={k: c.ref for k, c in row.values.items()})
     report.note = _text_field(row, "note", INDICATOR_FORM, sink)
-    cell = row.values.get("actual")
+    cell = _usable(row.values.get("actual"), "columns.actual", sink)
     if cell is None:
         return report
     if _as_text(cell.value) == "":
-        if not report.note:
+        if not report.note and not _unreadable(row.values.get("note")):
             sink.add("VALUE_ACTUAL_EMPTY", cell=cell.ref, field="columns.actual", item=ind.id)
         return report
     number, normalized = parse_number(cell.value)

@@ -5,6 +5,7 @@ Usage:
                                           cells whose value changes when LibreOffice recalculates
   uno_tool.py fill FILE OUT EDITS.json    open FILE, apply edits [{"sheet", "cell", "value"}] as a user
                                           typing would (numbers as numbers, text as text), save OUT as xlsx
+  uno_tool.py encrypt FILE OUT PASSWORD   save FILE as OUT (xlsx) with a password to open (encrypted)
 Each run starts its own headless soffice with a private profile and stops it afterwards.
 """
 
@@ -120,11 +121,35 @@ def fill(path, out, edits_path):
         stop(proc, desktop)
 
 
+def encrypt(path, out, password):
+    """Save as xlsx with a password to open: an OLE2 container holding EncryptionInfo (ECMA-376
+    "Standard" encryption; LibreOffice 7.4 fails to write "Agile")."""
+    from com.sun.star.beans import NamedValue
+
+    def named(name, value):
+        v = NamedValue()
+        v.Name, v.Value = name, value
+        return v
+
+    proc, desktop = start()
+    try:
+        doc = load(desktop, path)
+        data = uno.Any("[]com.sun.star.beans.NamedValue", (named("OOXPassword", password), named("CryptoType", "Standard")))
+        args = (prop("FilterName", "Calc MS Excel 2007 XML"), prop("EncryptionData", data))
+        url = uno.systemPathToFileUrl(os.path.abspath(out))
+        uno.invoke(doc, "storeToURL", (url, uno.Any("[]com.sun.star.beans.PropertyValue", args)))
+        doc.close(True)
+    finally:
+        stop(proc, desktop)
+
+
 if __name__ == "__main__":
     cmd = sys.argv[1]
     if cmd == "recalc":
         recalc(sys.argv[2])
     elif cmd == "fill":
         fill(sys.argv[2], sys.argv[3], sys.argv[4])
+    elif cmd == "encrypt":
+        encrypt(sys.argv[2], sys.argv[3], sys.argv[4])
     else:
         raise SystemExit(__doc__)

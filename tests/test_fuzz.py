@@ -1,0 +1,308 @@
+"""Property-based fuzzing of real returns (hypothesis).
+
+Three targets mutate a real, validly filled return:
+
+* `test_fuzz_cell_values`: input cells get values of random types (text, "=…" injection text,
+  numbers, booleans, dates, error values, formulas with and without a cached result, empty);
+* `test_fuzz_container`: zip entries deleted or garbled, XML bytes flipped, rows deleted, the file
+  truncated or its raw bytes flipped;
+* `test_fuzz_merge`: both kinds together through the whole merge (summary, JSON, feedback copies).
+
+Properties: reading/validating/merging never raises anything but a reported file problem; every
+mutation that makes a value invalid is reported as an error at its cell; every deleted item row is
+reported; the summary always opens in openpyxl; input files stay byte-identical.
+
+CI runs about 200 examples in total (derandomized, so runs are repeatable). For a long run set
+`XLTOOL_FUZZ_EXAMPLES` (examples per target, random seeds), e.g.
+`XLTOOL_FUZZ_EXAMPLES=2000 python -m pytest tests/test_fuzz.py -q`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+import os
+import re
+import shutil
+import tempfile
+import zipfile
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+import openpyxl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from filler import answers, fill_openpyxl
+from xltoolkit.forms import HEADER_FIELDS, TEXT_LIMIT
+from xltoolkit.generate import generate
+from xltoolkit.labels import get_labels
+from xltoolkit.merge import collect_inputs, merge, read_inputs
+from xltoolkit.model import Period
+from xltoolkit.plans import fingerprint, load_plan
+from xltoolkit.reading import ReturnFileError, read_return
+from xltoolkit.validation import parse_date, parse_number, valid_phone, validate_return
+
+LONG_RUN = int(os.environ.get("XLTOOL_FUZZ_EXAMPLES", "0"))
+PERIOD = Period.parse("2022Q4")
+UNIT = "区发改局"
+SHEET_PART = "xl/worksheets/sheet2.xml"
+
+
+def fuzz_settings(ci_examples: int):
+    return settings(max_examples=LONG_RUN or ci_examples, deadline=None, database=None, derandomize=not LONG_RUN,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture,
+                                           HealthCheck.data_too_large])
+
+
+class Base:
+    """The valid return, its bytes and its parts, built once per module."""
+
+    def __init__(self, folder: Path):
+        self.plan, self.labels = load_plan(), get_labels()
+        self.fp = fingerprint(self.plan)
+        result = generate(self.plan, PERIOD, folder / "gen", labels=self.labels, now=dt.datetime(2022, 12, 1))
+        src = next(p for p in result.returns if p.stem.endswith(UNIT))
+        raw = read_return(src, self.labels)
+        self.valid = folder / f"2022Q4_{UNIT}.xlsx"
+        fill_openpyxl(src, self.valid, answers(raw, self.plan, PERIOD, self.labels, seed=1))
+        self.bytes = self.valid.read_bytes()
+        with zipfile.ZipFile(self.valid) as zf:
+            self.entries = {i.filename: zf.read(i.filename) for i in zf.infolist()}
+        self.raw = read_return(self.valid, self.labels)
+        # Input cells and what each holds: column key per reference
+        self.inputs: dict[str, str] = {}
+        for f in HEADER_FIELDS:
+            if f.input:
+                self.inputs[self.raw.header[f.key].ref] = f"header.{f.key}"
+        for row in self.raw.rows:
+            keys = ("actual", "note") if row.form == "indicators" else ("status", "progress", "work", "problems",
+                                                                        "next_steps")
+            for key in keys:
+                self.inputs[row.values[key].ref] = key
+        self.row_ids = {row.row + 1: row.item_id for row in self.raw.rows}  # 1-based sheet row -> id
+        self.header_max = {f"header.{f.key}": f.max_length for f in HEADER_FIELDS}
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory):
+    return Base(tmp_path_factory.mktemp("fuzz"))
+
+
+def zip_bytes(entries: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in entries.items():
+            zf.writestr(name, data)
+    return buf.getvalue()
+
+
+def set_cells(sheet: bytes, cells: dict[str, str]) -> bytes:
+    text = sheet.decode("utf-8")
+    for ref, xml in cells.items():
+        text, n = re.subn(rf'<c r="{ref}"[^>]*?(?:/>|>.*?</c>)', lambda _: xml, text, count=1, flags=re.S)
+        assert n == 1, ref
+    return text.encode("utf-8")
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# Cell values ------------------------------------------------------------------------------------
+
+XML_TEXT = st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\ufffe\uffff")
+TEXTS = st.one_of(
+    st.text(XML_TEXT, max_size=40),
+    st.tuples(st.sampled_from("=+-@"), st.text(XML_TEXT, max_size=30)).map("".join),
+    st.sampled_from(["未启动", "正常推进", "已完成", "滞后", " 已完成 ", "进行中", "7.2%", "７．２", "1,200", "六十",
+                     "027-88888888", "13800138000", "2022-12-31", "2022年12月31日", "昨天", "=1+1", "TRUE"]),
+    st.integers(TEXT_LIMIT - 5, TEXT_LIMIT + 5).map(lambda n: "字" * n),
+)
+VALUES = st.one_of(
+    TEXTS.map(lambda t: ("s", t)),
+    st.floats(allow_nan=False, allow_infinity=False, width=64).map(lambda x: ("n", x)),
+    st.integers(-200, 200).map(lambda x: ("n", float(x))),
+    st.booleans().map(lambda b: ("b", b)),
+    st.dates(dt.date(1990, 1, 1), dt.date(2030, 12, 31)).map(lambda d: ("d", d)),
+    st.sampled_from(["#DIV/0!", "#N/A", "#VALUE!", "#REF!", "#NAME?"]).map(lambda e: ("e", e)),
+    st.integers(0, 100).map(lambda x: ("f", float(x))),
+    st.just(("f-", None)),
+    st.just(("empty", None)),
+)
+
+
+def cell_xml(ref: str, kind: str, value) -> str:
+    if kind == "s":
+        return f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{escape(value)}</t></is></c>'
+    if kind == "n":
+        return f'<c r="{ref}"><v>{value!r}</v></c>'
+    if kind == "b":
+        return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
+    if kind == "d":
+        return f'<c r="{ref}" t="d"><v>{value.isoformat()}T00:00:00</v></c>'
+    if kind == "e":
+        return f'<c r="{ref}" t="e"><v>{escape(value)}</v></c>'
+    if kind == "f":
+        return f'<c r="{ref}"><f>SUM({value!r},0)</f><v>{value!r}</v></c>'
+    if kind == "f-":
+        return f'<c r="{ref}"><f>SUM(1,2)</f></c>'
+    return f'<c r="{ref}"/>'
+
+
+def is_invalid(base: Base, field: str, kind: str, value) -> bool:
+    """An independent statement of the rules: must this value be reported as an error?"""
+    if kind in ("e", "f-"):
+        return True  # an error value, or a formula whose result the file does not hold
+    text = "" if kind == "empty" else value if kind == "s" else None
+    if field == "status":
+        return not (kind == "s" and value.strip() in base.labels["status.choices"])
+    if field in ("progress", "actual"):
+        if kind in ("b", "d"):
+            return True
+        if kind in ("n", "f"):
+            return field == "progress" and not 0 <= value <= 100
+        if not text.strip():
+            return False
+        number, _ = parse_number(text)
+        return number is None or (field == "progress" and not 0 <= number <= 100)
+    if field in ("work", "problems", "next_steps", "note"):
+        return kind == "s" and len(value.strip()) > TEXT_LIMIT
+    # Header fields: required; phone and date must parse
+    if kind == "empty" or (kind == "s" and not value.strip()):
+        return True
+    if field == "header.phone":
+        as_text = value if kind == "s" else None
+        return as_text is None and kind != "n" or (as_text is not None and not valid_phone(as_text.strip()))
+    if field == "header.date":
+        if kind == "d":
+            return False
+        if kind in ("n", "f"):
+            return parse_date(value) is None
+        return kind == "b" or parse_date(value) is None
+    limit = base.header_max.get(field)
+    return bool(kind == "s" and limit and len(value.strip()) > limit)
+
+
+MUTATIONS = st.dictionaries(st.integers(0, 10_000), VALUES, min_size=1, max_size=4)
+
+
+@fuzz_settings(100)
+@given(mutations=MUTATIONS)
+def test_fuzz_cell_values(base, mutations):
+    refs = sorted(base.inputs)
+    chosen = {refs[k % len(refs)]: v for k, v in mutations.items()}
+    sheet = set_cells(base.entries[SHEET_PART], {ref: cell_xml(ref, *v) for ref, v in chosen.items()})
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / base.valid.name
+        path.write_bytes(zip_bytes({**base.entries, SHEET_PART: sheet}))
+        before = digest(path)
+        raw = read_return(path, base.labels)  # a well-formed file: must read
+        result = validate_return(raw, base.plan, PERIOD, base.fp, base.labels, path.name)
+        assert digest(path) == before
+    errors = {p.cell for p in result.problems if p.severity.value == "error"}
+    for ref, (kind, value) in chosen.items():
+        field = base.inputs[ref]
+        if field == "header.phone" and kind == "n":
+            continue  # a number may or may not spell a phone number; not a type question
+        if is_invalid(base, field, kind, value):
+            assert ref in errors, (ref, field, kind, value, [(p.code, p.cell) for p in result.problems])
+    for task in result.tasks:  # nothing accepted that is not one of the choices
+        assert task.status is None or task.status in base.labels["status.choices"]
+        assert task.progress is None or 0 <= task.progress <= 100
+        assert len(task.work) <= TEXT_LIMIT and len(task.problems) <= TEXT_LIMIT
+
+
+# Container and structure -------------------------------------------------------------------------
+
+
+@st.composite
+def container_mutation(draw, base: Base):
+    op = draw(st.sampled_from(["delete_entry", "garble_entry", "flip_xml", "delete_rows", "truncate", "flip_raw"]))
+    entries = dict(base.entries)
+    names = sorted(entries)
+    deleted_ids: list[str] = []
+    if op == "delete_entry":
+        del entries[draw(st.sampled_from(names))]
+    elif op == "garble_entry":
+        entries[draw(st.sampled_from(names))] = draw(st.binary(max_size=200))
+    elif op == "flip_xml":
+        name = draw(st.sampled_from([n for n in names if n.endswith((".xml", ".rels"))]))
+        data = bytearray(entries[name])
+        for pos in draw(st.lists(st.integers(0, len(data) - 1), min_size=1, max_size=5)):
+            data[pos] = draw(st.integers(0, 255))
+        entries[name] = bytes(data)
+    elif op == "delete_rows":
+        rows = draw(st.lists(st.sampled_from(sorted(base.row_ids)), min_size=1, max_size=3, unique=True))
+        text = entries[SHEET_PART].decode("utf-8")
+        for r in rows:
+            text = re.sub(rf'<row r="{r}"[^>]*>.*?</row>', "", text, count=1, flags=re.S)
+        entries[SHEET_PART] = text.encode("utf-8")
+        deleted_ids = [base.row_ids[r] for r in rows]
+    data = zip_bytes(entries)
+    if op == "truncate":
+        data = base.bytes[: draw(st.integers(0, len(base.bytes) - 1))]
+    elif op == "flip_raw":
+        buf = bytearray(base.bytes)
+        for pos in draw(st.lists(st.integers(0, len(buf) - 1), min_size=1, max_size=8)):
+            buf[pos] ^= draw(st.integers(1, 255))
+        data = bytes(buf)
+    return op, data, deleted_ids
+
+
+@fuzz_settings(80)
+@given(data=st.data())
+def test_fuzz_container(base, data):
+    op, content, deleted_ids = data.draw(container_mutation(base))
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / base.valid.name
+        path.write_bytes(content)
+        try:
+            raw = read_return(path, base.labels)
+        except ReturnFileError as exc:
+            assert exc.code.startswith("FILE_")
+            raw = None
+        if raw is not None:
+            result = validate_return(raw, base.plan, PERIOD, base.fp, base.labels, path.name)
+            missing = {p.value for p in result.problems if p.code == "STRUCT_ROW_MISSING"}
+            if result.unit is not None and result.sheet is not None:
+                assert set(deleted_ids) <= missing, (deleted_ids, [(p.code, p.value) for p in result.problems])
+            else:
+                assert result.status in ("rejected", "skipped") and result.errors + result.warnings > 0
+        assert path.read_bytes() == content
+
+
+# The whole merge ---------------------------------------------------------------------------------
+
+
+@fuzz_settings(20)
+@given(mutations=MUTATIONS, data=st.data())
+def test_fuzz_merge(base, mutations, data):
+    refs = sorted(base.inputs)
+    chosen = {refs[k % len(refs)]: v for k, v in mutations.items()}
+    sheet = set_cells(base.entries[SHEET_PART], {ref: cell_xml(ref, *v) for ref, v in chosen.items()})
+    _, broken, _ = data.draw(container_mutation(base))
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        inbox = tmp / "inbox"
+        inbox.mkdir()
+        (inbox / "a.xlsx").write_bytes(zip_bytes({**base.entries, SHEET_PART: sheet}))
+        (inbox / "b.xlsx").write_bytes(broken)
+        before = {p.name: digest(p) for p in inbox.iterdir()}
+        out, js, fb = tmp / "out" / "s.xlsx", tmp / "out" / "r.json", tmp / "out" / "fb"
+        out.parent.mkdir()
+        out.write_bytes(b"previous summary")  # replaced in one step
+        files = read_inputs(collect_inputs([inbox]), base.labels)
+        outcome = merge(base.plan, PERIOD, files, base.labels, out=out, json_out=js, feedback_dir=fb)
+        wb = openpyxl.load_workbook(out, read_only=True)
+        assert wb.sheetnames
+        wb.close()
+        json.loads(js.read_text("utf-8"))
+        for p in outcome.feedback:
+            openpyxl.load_workbook(p, read_only=True).close()
+        assert {p.name: digest(p) for p in inbox.iterdir()} == before
+        assert not list(tmp.rglob(".~xltool-*"))
+        shutil.rmtree(tmp / "out")
