@@ -85,6 +85,23 @@ def _period(plan, text: Optional[str]):
 PLAN_HELP = "Plan file (.yaml/.json) or bundled plan name; default: the bundled 14th-FYP scheme."
 
 
+JOBS_HELP = ("Worker processes for the returns: a number, or 'auto' (all cores from 40 returns up, one "
+             "below). 1 forces serial; the output is the same.")
+
+
+def _jobs(ctx, param, text: str) -> Optional[int]:
+    """--jobs: None for auto, else a positive number (checked before any work starts)."""
+    if str(text).strip().lower() == "auto":
+        return None
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise click.BadParameter(f"{text!r}: a positive number or 'auto'", param_hint="--jobs")
+    return n
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="xltool", prog_name="xltool")
 def main() -> None:
@@ -165,9 +182,10 @@ def plan_show(plan_ref: Optional[str], as_json: bool) -> None:
               show_default=True, help="Output folder; returns go to OUT/returns/.")
 @click.option("--password", default=None, help="Sheet-protection password (default: protected without one).")
 @click.option("--force", is_flag=True, help="Overwrite workbooks even if someone has filled them in.")
+@click.option("--jobs", "jobs", default="auto", show_default=True, metavar="N", callback=_jobs, help=JOBS_HELP)
 @handle_errors
 def generate(plan_ref: Optional[str], period: Optional[str], out_dir: Path, password: Optional[str],
-             force: bool) -> None:
+             force: bool, jobs: Optional[int]) -> None:
     """Write the master workbook and one return workbook per unit."""
     from .generate import generate as run
 
@@ -175,7 +193,7 @@ def generate(plan_ref: Optional[str], period: Optional[str], out_dir: Path, pass
     per = _period(p, period)
     lab = _labels()
     result = run(p, per, out_dir, password=password, force=force, progress=_progress(lab["cli.generate_progress"]),
-                 labels=lab)
+                 labels=lab, jobs=jobs)
     for path, reason in result.kept:
         click.echo(lab.fmt("cli.warning", message=lab.fmt("cli.generate_kept", path=path, reason=reason)), err=True)
     if not p.reporting_units:
@@ -197,7 +215,7 @@ def _progress(label: str):
 
 def _read_for_plan(paths: tuple[Path, ...], plan_ref: Optional[str], period_text: Optional[str]):
     """Collect and read the inputs; choose the plan (given, else the returns' own) and the period."""
-    from .merge import NoInputError, collect_inputs, infer_period, infer_plan_id, read_inputs
+    from .merge import NoInputError, collect_inputs, infer_period, infer_plan_id, scan_inputs
     from .plans import bundled_plan_names
 
     lab = _labels()
@@ -207,7 +225,8 @@ def _read_for_plan(paths: tuple[Path, ...], plan_ref: Optional[str], period_text
         raise _fail(str(exc)) from None
     if not inputs:
         raise _fail(lab.fmt("cli_merge.no_inputs", paths=", ".join(str(p) for p in paths)))
-    files = read_inputs(inputs, lab, _progress(lab["cli_merge.progress"]))
+    # Only the identity of each file now (for the plan and period); check_files reads each fully.
+    files = scan_inputs(inputs, lab, need_meta=plan_ref is None or not period_text)
     if plan_ref is None:
         inferred = infer_plan_id(files)
         if inferred in bundled_plan_names():
@@ -234,9 +253,11 @@ def _read_for_plan(paths: tuple[Path, ...], plan_ref: Optional[str], period_text
               help="Write a marked-up copy of each return with problems into this folder (退回修改).")
 @click.option("--on-duplicate", type=click.Choice(["error", "newest"]), default="error", show_default=True,
               help="Two returns for one unit: report both and use neither (error), or use the newest file.")
+@click.option("--jobs", "jobs", default="auto", show_default=True, metavar="N", callback=_jobs, help=JOBS_HELP)
 @handle_errors
 def merge(paths: tuple[Path, ...], plan_ref: Optional[str], period: Optional[str], out_path: Optional[Path],
-          json_path: Optional[Path], feedback_dir: Optional[Path], on_duplicate: str) -> None:
+          json_path: Optional[Path], feedback_dir: Optional[Path], on_duplicate: str,
+          jobs: Optional[int]) -> None:
     """Check every return in PATHS (files or folders) and build the consolidated summary.
 
     Exit code 0: no errors; 1: problems were found (the summary is still written from everything
@@ -251,7 +272,7 @@ def merge(paths: tuple[Path, ...], plan_ref: Optional[str], period: Optional[str
     p, per, files = _read_for_plan(paths, plan_ref, period)
     out = out_path or default_summary_path(p, per)
     outcome = run(p, per, files, lab, out=out, json_out=json_path, feedback_dir=feedback_dir,
-                  on_duplicate=on_duplicate)
+                  on_duplicate=on_duplicate, jobs=jobs, progress=_progress(lab["cli_merge.progress"]))
     c = outcome.consolidation
     for problem in c.problems:
         click.echo(f"{lab['severity.' + problem.severity.value]} {problem.code} {problem.message}", err=True)
@@ -263,6 +284,9 @@ def merge(paths: tuple[Path, ...], plan_ref: Optional[str], period: Optional[str
         click.echo(lab.fmt("cli_merge.json_written", path=outcome.json))
     if feedback_dir is not None:
         click.echo(lab.fmt("cli_merge.feedback_written", count=len(outcome.feedback), folder=feedback_dir))
+        for file, reason in outcome.feedback_skipped:
+            click.echo(lab.fmt("cli.warning", message=lab.fmt("cli_merge.feedback_skipped", file=file,
+                                                               reason=reason)), err=True)
     click.echo(lab.fmt("cli_merge.done", files=len(files), expected=len(c.submissions),
                        used=counts.get("ok", 0) + counts.get("problems", 0), missing=counts.get("missing", 0),
                        rejected=counts.get("rejected", 0), duplicate=counts.get("duplicate", 0),
@@ -286,7 +310,7 @@ def validate(returns: tuple[Path, ...], plan_ref: Optional[str], period: Optiona
 
     lab = _labels()
     p, per, files = _read_for_plan(returns, plan_ref, period)
-    results = check_files(files, p, per, lab)
+    results = check_files(files, p, per, lab, progress=_progress(lab["cli_merge.progress"]))
     errors = warnings = 0
     for r in results:
         for problem in r.problems:
@@ -298,6 +322,49 @@ def validate(returns: tuple[Path, ...], plan_ref: Optional[str], period: Optiona
                                period=lab.period(per)))
     click.echo(lab.fmt("cli_merge.validate_summary", files=len(results), errors=errors, warnings=warnings))
     raise click.exceptions.Exit(EXIT_PROBLEMS if errors or (strict and warnings) else EXIT_OK)
+
+
+@main.command("parse")
+@click.argument("doc", type=click.Path(path_type=Path))
+@click.option("-o", "--out", "out_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Plan file to write (YAML). Default: print it to standard output.")
+@click.option("--id", "plan_id", default=None, help="Plan id (ASCII). Default: from the file name.")
+@handle_errors
+def parse_command(doc: Path, out_path: Optional[Path], plan_id: Optional[str]) -> None:
+    """Read a plan document (.txt in UTF-8/GB18030, or .docx) and write a plan file.
+
+    Warnings (with line numbers) and unit-merge suggestions go to standard error. Exit code 0: written
+    (warnings allowed); 2: unreadable file, unknown encoding, or no indicator and no task found.
+    """
+    from .parsing import parse_lines, plan_yaml, read_document
+    from .parsing.warnings import ParseInputError
+
+    lab = _labels()
+    try:
+        lines, _encoding = read_document(doc)
+    except ParseInputError as exc:
+        raise _fail(lab.fmt(f"parse.error.{exc.code}", path=exc.path, detail=exc.detail)) from None
+    result = parse_lines(lines, source_name=doc.name, plan_id=plan_id)
+    for w in result.warnings:
+        click.echo(f"{lab['parse.warning_prefix']} {w.code} {w.message(lab)}", err=True)
+    for s in result.suggestions:
+        click.echo(f"{lab['parse.suggestion_prefix']} " + lab.fmt("parse.suggestion.line", a=s.a, b=s.b,
+                                                                   reason=lab[f"parse.suggestion.{s.reason}"]), err=True)
+    if not result.is_plan:
+        raise _fail(lab.fmt("parse.error.NOT_A_PLAN", path=doc))
+    text = plan_yaml(result.data)
+    if out_path is None:
+        click.echo(text, nl=False)
+        return
+    from .files import atomic_path
+
+    with atomic_path(out_path) as tmp:
+        Path(tmp).write_text(text, encoding="utf-8")
+    p = result.plan
+    click.echo(lab.fmt("parse.done", path=out_path, indicators=len(p.indicators), chapters=len(p.chapters),
+                       tasks=len(p.tasks), targets=len(p.indicators) + sum(len(t.targets) for t in p.tasks),
+                       units=len(p.units), warnings=len(result.warnings), suggestions=len(result.suggestions)),
+               err=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

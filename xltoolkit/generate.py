@@ -7,6 +7,7 @@ reported. Every file is written atomically (temporary file, then one rename).
 from __future__ import annotations
 
 import datetime as dt
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,9 +72,22 @@ def _keep_reason(path: Path, labels: Labels) -> Optional[str]:
     return f"已填写 {filled} 个单元格" if filled else None
 
 
+PARALLEL_THRESHOLD = 40  # returns; below this a process pool costs more than it saves
+
+
+def resolve_jobs(jobs: Optional[int], count: int, threshold: int = PARALLEL_THRESHOLD) -> int:
+    """Worker processes for `count` files: `jobs` when given (1 = serial), else all cores from
+    `threshold` files up and 1 below; never more than there are files."""
+    if jobs is None or jobs <= 0:
+        jobs = (os.cpu_count() or 1) if count >= threshold else 1
+    return max(1, min(jobs, count))
+
+
 def generate(plan: Plan, period: Period, out_dir: Path, *, password: Optional[str] = None, force: bool = False,
              progress: Optional[Progress] = None, labels: Optional[Labels] = None,
-             now: Optional[dt.datetime] = None) -> GenerateResult:
+             now: Optional[dt.datetime] = None, jobs: Optional[int] = None) -> GenerateResult:
+    """Write the master and the returns. `jobs`: worker processes (None = auto, 1 = serial); the
+    files are the same either way."""
     labels = labels or get_labels()
     reason = plan.accepts(period)
     if reason:
@@ -83,45 +97,93 @@ def generate(plan: Plan, period: Period, out_dir: Path, *, password: Optional[st
     ensure_dir(out_dir)
     result = GenerateResult(out_dir=out_dir)
     stamp = (now or dt.datetime.now()).replace(microsecond=0).isoformat()
-    fp = fingerprint(plan)
-    from .writing.master import write_master
-    from .writing.returns import write_return
-
     master_path, return_paths = output_paths(plan, period, out_dir, labels)
-    sheet_names = unit_sheet_names(plan, labels)
     units = plan.reporting_units
     total = len(units) + 1
-
-    def meta_for(unit_id: str, unit_name: str, kind: str) -> ReturnMeta:
-        return ReturnMeta(plan_id=plan.id, plan_fingerprint=fp, unit_id=unit_id, unit_name=unit_name,
-                          period=period.code, form_version=FORM_VERSION, tool_version=__version__,
-                          generated_at=stamp, kind=kind)
-
-    keep = None if force else _keep_reason(master_path, labels)
-    if keep:
-        result.kept.append((master_path, keep))
-    else:
-        with atomic_path(master_path) as tmp:
-            write_master(tmp, plan, period, meta_for("*", "*", "master"), labels, password)
-        result.master = master_path
-    if progress:
-        progress(1, total, master_path.name)
+    job = _Job(plan, period, labels, password, force, stamp, fingerprint(plan), unit_sheet_names(plan, labels))
     if units:
         ensure_dir(out_dir / RETURNS_DIR)
-    for n, unit in enumerate(units, start=2):
-        path = return_paths[unit.name]
-        keep = None if force else _keep_reason(path, labels)
-        if keep:
-            result.kept.append((path, keep))
-        else:
-            with atomic_path(path) as tmp:
-                write_return(tmp, plan, unit, period, sheet_names[unit.name],
-                             meta_for(unit.id, unit.name, "return"), labels, password)
-            result.returns.append(path)
-        if progress:
-            progress(n, total, path.name)
+    # Work items: 0 is the master, n >= 1 is the return of units[n - 1].
+    items = [(0, str(master_path)), *((n, str(return_paths[u.name])) for n, u in enumerate(units, start=1))]
+    workers = resolve_jobs(jobs, len(units))
+    if workers <= 1:
+        outcomes = map(job.write, items)
+    else:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        ctx = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
+        pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker, initargs=(job,))
+        # The master first (the largest item), then small chunks so both workers stay busy.
+        outcomes = pool.map(_write_in_worker, items, chunksize=max(1, min(8, len(items) // (workers * 4))))
+    try:
+        for n, (index, path_text, keep) in enumerate(outcomes, start=1):
+            path = Path(path_text)
+            if keep:
+                result.kept.append((path, keep))
+            elif index == 0:
+                result.master = path
+            else:
+                result.returns.append(path)
+            if progress:
+                progress(n, total, path.name)
+    finally:
+        if workers > 1:
+            pool.shutdown(cancel_futures=True)
     result.seconds = time.perf_counter() - started
     return result
 
 
-__all__ = ["GenerateResult", "OutputError", "default_period", "generate", "output_paths"]
+@dataclass
+class _Job:
+    """Everything needed to write one output; sent once to each worker process."""
+
+    plan: Plan
+    period: Period
+    labels: Labels
+    password: Optional[str]
+    force: bool
+    stamp: str
+    fp: str
+    sheet_names: dict[str, str]
+
+    def meta_for(self, unit_id: str, unit_name: str, kind: str) -> ReturnMeta:
+        return ReturnMeta(plan_id=self.plan.id, plan_fingerprint=self.fp, unit_id=unit_id, unit_name=unit_name,
+                          period=self.period.code, form_version=FORM_VERSION, tool_version=__version__,
+                          generated_at=self.stamp, kind=kind)
+
+    def write(self, item: tuple[int, str]) -> tuple[int, str, Optional[str]]:
+        """Write the master (index 0) or a return; (index, path, reason it was kept or None)."""
+        index, path_text = item
+        path = Path(path_text)
+        keep = None if self.force else _keep_reason(path, self.labels)
+        if keep:
+            return index, path_text, keep
+        with atomic_path(path) as tmp:
+            if index == 0:
+                from .writing.master import write_master
+
+                write_master(tmp, self.plan, self.period, self.meta_for("*", "*", "master"), self.labels,
+                             self.password)
+            else:
+                from .writing.returns import write_return
+
+                unit = self.plan.reporting_units[index - 1]
+                write_return(tmp, self.plan, unit, self.period, self.sheet_names[unit.name],
+                             self.meta_for(unit.id, unit.name, "return"), self.labels, self.password)
+        return index, path_text, None
+
+
+_WORKER_JOB: Optional[_Job] = None
+
+
+def _init_worker(job: _Job) -> None:
+    global _WORKER_JOB
+    _WORKER_JOB = job
+
+
+def _write_in_worker(item: tuple[int, str]) -> tuple[int, str, Optional[str]]:
+    return _WORKER_JOB.write(item)
+
+
+__all__ = ["GenerateResult", "OutputError", "default_period", "generate", "output_paths", "resolve_jobs"]

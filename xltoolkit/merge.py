@@ -17,6 +17,7 @@ from typing import Callable, Iterable, Optional
 from .consolidation import Consolidation, consolidate
 from .files import OutputError, atomic_path, ensure_dir, safe_filename, unique_names
 from .labels import Labels
+from .metadata import PROPERTY_PREFIX, ReturnMeta
 from .model import Period, Plan
 from .plans import fingerprint
 from .reading import RawReturn, ReturnFileError, read_return
@@ -68,15 +69,22 @@ def _add(found: list[InputFile], seen: set[Path], path: Path, display: str) -> N
 
 @dataclass
 class ReadFile:
-    """A candidate file after reading: its raw content, or the reason it could not be read."""
+    """A candidate file: its raw content once read (or only its metadata, see `scan_inputs`), or the
+    reason it could not be read."""
 
     input: InputFile
     raw: Optional[RawReturn] = None
     failure: Optional[ReturnFileError] = None
     mtime: float = 0.0
+    meta: Optional[ReturnMeta] = None  # the identity it carries (for plan/period inference)
+
+    @property
+    def identity(self) -> Optional[ReturnMeta]:
+        return self.meta if self.meta is not None else (self.raw.meta if self.raw else None)
 
 
 def read_inputs(inputs: list[InputFile], labels: Labels, progress: Optional[Progress] = None) -> list[ReadFile]:
+    """Read every file fully (raw content kept in memory). `scan_inputs` is the lean alternative."""
     out = []
     for n, item in enumerate(inputs, start=1):
         rf = ReadFile(item)
@@ -92,15 +100,67 @@ def read_inputs(inputs: list[InputFile], labels: Labels, progress: Optional[Prog
     return out
 
 
+def scan_inputs(inputs: list[InputFile], labels: Labels, *, need_meta: bool = True) -> list[ReadFile]:
+    """The files to check, read lightly: only the identity each carries (when `need_meta`, for plan
+    and period inference). `check_files` then reads and checks them one at a time, keeping only the
+    compact results, so memory does not grow with the number of returns.
+
+    The identity comes from the document properties (a few hundred bytes, read with a size cap and
+    defusedxml) when they hold one, else from the full metadata read (hidden sheet first, after the
+    file checks). Both copies are written together and survive re-saves; `check_files` identifies
+    each return by the full read, as always."""
+    out = []
+    for item in inputs:
+        rf = ReadFile(item)
+        if not item.is_lock_file:
+            try:
+                rf.mtime = item.path.stat().st_mtime
+                if need_meta:
+                    rf.meta = _quick_identity(item.path) or read_return(item.path, labels, meta_only=True).meta
+            except ReturnFileError as exc:
+                rf.failure = exc
+        out.append(rf)
+    return out
+
+
+MAX_PROPERTIES_BYTES = 256 * 1024  # docProps/custom.xml of a return is about 1.5 KB
+
+
+def _quick_identity(path: Path) -> Optional[ReturnMeta]:
+    """The identity in docProps/custom.xml, or None (absent, oversized, not a zip, unsafe XML …)."""
+    import zipfile
+
+    from defusedxml import ElementTree as ET
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            info = zf.getinfo("docProps/custom.xml")
+            if info.file_size > MAX_PROPERTIES_BYTES:
+                return None
+            with zf.open(info) as fh:
+                data = fh.read(MAX_PROPERTIES_BYTES + 1)  # sizes in zip headers can lie
+        if len(data) > MAX_PROPERTIES_BYTES:
+            return None
+        root = ET.fromstring(data)
+    except Exception:  # noqa: BLE001 - any trouble: the full read decides
+        return None
+    props = {}
+    for prop in root:
+        name = prop.get("name", "")
+        if name.startswith(PROPERTY_PREFIX) and len(prop):
+            props[name[len(PROPERTY_PREFIX):]] = (prop[0].text or "").strip()
+    return ReturnMeta.from_mapping(props)
+
+
 def infer_plan_id(files: list[ReadFile]) -> Optional[str]:
-    ids = Counter(f.raw.meta.plan_id for f in files if f.raw and f.raw.meta and f.raw.meta.kind == "return")
+    ids = Counter(m.plan_id for m in (f.identity for f in files) if m and m.kind == "return")
     return ids.most_common(1)[0][0] if ids else None
 
 
 def infer_period(files: list[ReadFile], plan: Plan) -> Optional[Period]:
     """The period most returns of this plan say they are for."""
-    codes = Counter(f.raw.meta.period for f in files
-                    if f.raw and f.raw.meta and f.raw.meta.plan_id == plan.id and f.raw.meta.kind == "return")
+    codes = Counter(m.period for m in (f.identity for f in files)
+                    if m and m.plan_id == plan.id and m.kind == "return")
     for code, _ in codes.most_common():
         try:
             period = Period.parse(code)
@@ -111,19 +171,77 @@ def infer_period(files: list[ReadFile], plan: Plan) -> Optional[Period]:
     return None
 
 
-def check_files(files: list[ReadFile], plan: Plan, period: Period, labels: Labels) -> list[ReturnResult]:
-    fp = fingerprint(plan)
-    results = []
-    for f in files:
+class _Checker:
+    """Reads (when not read yet) and checks one file; sent once to each worker process."""
+
+    def __init__(self, plan: Plan, period: Period, labels: Labels):
+        self.plan, self.period, self.labels = plan, period, labels
+        self.fp = fingerprint(plan)
+
+    def check(self, f: ReadFile) -> ReturnResult:
         path, display = str(f.input.path), f.input.display
         if f.input.is_lock_file:
-            result = lock_file(path, display, labels)
+            result = lock_file(path, display, self.labels)
         elif f.failure is not None:
-            result = file_failure(path, display, f.failure, labels)
+            result = file_failure(path, display, f.failure, self.labels)
         else:
-            result = validate_return(f.raw, plan, period, fp, labels, display)
+            raw, failure = f.raw, None
+            if raw is None:
+                try:
+                    raw = read_return(f.input.path, self.labels)
+                except ReturnFileError as exc:
+                    failure = exc
+            if failure is not None:
+                result = file_failure(path, display, failure, self.labels)
+            else:
+                result = validate_return(raw, self.plan, self.period, self.fp, self.labels, display)
         result.mtime = f.mtime
-        results.append(result)
+        return result
+
+
+_WORKER_CHECKER: Optional[_Checker] = None
+
+
+def _init_worker(checker: _Checker) -> None:
+    global _WORKER_CHECKER
+    _WORKER_CHECKER = checker
+
+
+def _check_in_worker(f: ReadFile) -> tuple[ReturnResult, Optional[str]]:
+    """Check in a worker; the unit travels back as its id (the parent puts back the plan's own Unit)."""
+    result = _WORKER_CHECKER.check(f)
+    unit_id = result.unit.id if result.unit is not None else None
+    result.unit = None
+    return result, unit_id
+
+
+def check_files(files: list[ReadFile], plan: Plan, period: Period, labels: Labels, *,
+                jobs: Optional[int] = None, progress: Optional[Progress] = None) -> list[ReturnResult]:
+    """Check every file, in order; files not read yet are read here, one at a time. `jobs`: worker
+    processes (None = auto: all cores from PARALLEL_THRESHOLD files up; 1 = serial); same results."""
+    from .generate import resolve_jobs
+
+    checker = _Checker(plan, period, labels)
+    workers = resolve_jobs(jobs, len(files))
+    results: list[ReturnResult] = []
+    if workers <= 1:
+        for n, f in enumerate(files, start=1):
+            results.append(checker.check(f))
+            if progress:
+                progress(n, len(files), f.input.display)
+        return results
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    ctx = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
+    units = {u.id: u for u in plan.units}
+    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker, initargs=(checker,)) as pool:
+        chunk = max(1, min(16, len(files) // (workers * 4)))
+        for n, (result, unit_id) in enumerate(pool.map(_check_in_worker, files, chunksize=chunk), start=1):
+            result.unit = units[unit_id] if unit_id is not None else None
+            results.append(result)
+            if progress:
+                progress(n, len(files), files[n - 1].input.display)
     return results
 
 
@@ -133,6 +251,7 @@ class MergeOutcome:
     summary: Optional[Path] = None
     json: Optional[Path] = None
     feedback: list[Path] = field(default_factory=list)
+    feedback_skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, reason): no copy made
     seconds: float = 0.0
 
 
@@ -142,12 +261,13 @@ def default_summary_path(plan: Plan, period: Period) -> Path:
 
 def merge(plan: Plan, period: Period, files: list[ReadFile], labels: Labels, *, out: Path,
           json_out: Optional[Path] = None, feedback_dir: Optional[Path] = None, on_duplicate: str = "error",
-          now: Optional[dt.datetime] = None) -> MergeOutcome:
+          now: Optional[dt.datetime] = None, jobs: Optional[int] = None,
+          progress: Optional[Progress] = None) -> MergeOutcome:
     """Check `files` against the plan, consolidate, and write the summary (plus JSON and feedback)."""
     from .writing.summary import write_summary
 
     started = time.perf_counter()
-    results = check_files(files, plan, period, labels)
+    results = check_files(files, plan, period, labels, jobs=jobs, progress=progress)
     c = consolidate(plan, period, results, labels, on_duplicate=on_duplicate)
     outcome = MergeOutcome(consolidation=c)
     stamp = (now or dt.datetime.now()).replace(microsecond=0).isoformat(sep=" ")
@@ -160,13 +280,16 @@ def merge(plan: Plan, period: Period, files: list[ReadFile], labels: Labels, *, 
                 json.dump(to_json(c), fh, ensure_ascii=False, indent=2)
         outcome.json = json_out
     if feedback_dir is not None:
-        outcome.feedback = write_feedback_files(results, feedback_dir, labels)
+        outcome.feedback = write_feedback_files(results, feedback_dir, labels, outcome.feedback_skipped)
     outcome.seconds = time.perf_counter() - started
     return outcome
 
 
-def write_feedback_files(results: list[ReturnResult], folder: Path, labels: Labels) -> list[Path]:
-    """A marked-up copy of each identified return that has problems (originals untouched)."""
+def write_feedback_files(results: list[ReturnResult], folder: Path, labels: Labels,
+                         skipped: Optional[list[tuple[str, str]]] = None) -> list[Path]:
+    """A marked-up copy of each identified return that has problems (originals untouched). A return
+    that openpyxl cannot open (calamine is more lenient, e.g. a part missing) gets no copy: it is
+    added to `skipped` with the reason, and the other copies are still written."""
     from .writing.feedback import write_feedback
 
     ensure_dir(folder)
@@ -179,8 +302,15 @@ def write_feedback_files(results: list[ReturnResult], folder: Path, labels: Labe
         target = folder / f"{stem}_退回修改.xlsx"
         if target.resolve() == Path(r.path).resolve():
             raise OutputError(f"{target}: 退回文件不能覆盖原填报表，请换一个 --feedback 文件夹")
-        with atomic_path(target) as tmp:
-            write_feedback(r, r.path, tmp, labels)
+        try:
+            with atomic_path(target) as tmp:
+                write_feedback(r, r.path, tmp, labels)
+        except OutputError:
+            raise
+        except Exception as exc:  # the department's file itself is damaged in a way openpyxl refuses
+            if skipped is not None:
+                skipped.append((r.file, f"{type(exc).__name__}: {exc}"[:200]))
+            continue
         written.append(target)
     return written
 

@@ -279,37 +279,69 @@ class Plan(_Model):
 
     # Queries used by writers, readers and consolidation.
 
+    # Indexes over the plan are built once and kept outside the model's fields (not in model_dump,
+    # the fingerprint or ==). Each is tied to the identity of the lists it was built from, so a copy
+    # with other units or items (model_copy(update=...)) rebuilds it. Plans are not edited in place.
+
+    def _cached(self, name: str, build):
+        key = (id(self.units), id(self.indicators), id(self.chapters))
+        hit = self.__dict__.get(name)
+        if hit is None or hit[0] != key:
+            hit = (key, build())
+            self.__dict__[name] = hit
+        return hit[1]
+
     @property
     def tasks(self) -> list[Task]:
-        return [t for c in self.chapters for t in c.tasks]
+        return list(self._cached("_tasks_idx", lambda: [t for c in self.chapters for t in c.tasks]))
 
     def chapter_of(self, task_id: str) -> Chapter:
         return self._chapter_index()[task_id]
 
     def _chapter_index(self) -> dict[str, Chapter]:
-        idx = self.__dict__.get("_chapter_idx")
-        if idx is None:
-            idx = {t.id: c for c in self.chapters for t in c.tasks}
-            self.__dict__["_chapter_idx"] = idx
-        return idx
+        return self._cached("_chapter_idx", lambda: {t.id: c for c in self.chapters for t in c.tasks})
 
     def unit(self, name_or_alias: str) -> Optional[Unit]:
+        """The unit with this name, alias or id (the first such unit in plan order)."""
+        return self._cached("_unit_idx", self._build_unit_index).get(name_or_alias)
+
+    def _build_unit_index(self) -> dict[str, Unit]:
+        index: dict[str, Unit] = {}
         for u in self.units:
-            if name_or_alias == u.name or name_or_alias in u.aliases or name_or_alias == u.id:
-                return u
-        return None
+            for key in (u.name, *u.aliases, u.id):
+                index.setdefault(key, u)
+        return index
 
     def items_for(self, unit_name: str) -> tuple[list[Indicator], list[Task]]:
-        """The indicators and tasks a unit is involved in (as lead or responsible)."""
-        inds = [i for i in self.indicators if unit_name in i.units]
-        tasks = [t for t in self.tasks if unit_name in t.units]
-        return inds, tasks
+        """The indicators and tasks a unit is involved in (as lead or responsible), in plan order."""
+        inds, tasks = self._cached("_items_idx", self._build_items_index).get(unit_name, ((), ()))
+        return list(inds), list(tasks)
+
+    def _build_items_index(self) -> dict[str, tuple[list[Indicator], list[Task]]]:
+        index: dict[str, tuple[list[Indicator], list[Task]]] = {}
+        for ind in self.indicators:
+            for name in ind.units:
+                index.setdefault(name, ([], []))[0].append(ind)
+        for c in self.chapters:
+            for t in c.tasks:
+                for name in t.units:
+                    index.setdefault(name, ([], []))[1].append(t)
+        return index
 
     @property
     def reporting_units(self) -> list[Unit]:
         """Units that receive a return: every unit involved in at least one item."""
+        return list(self._cached("_reporting_idx", self._build_reporting))
+
+    def _build_reporting(self) -> list[Unit]:
         involved = {n for _, item in self._located_items() for n in item.units}
         return [u for u in self.units if u.name in involved]
+
+    def is_reporting(self, unit: Unit) -> bool:
+        """Whether `unit` is one of the reporting units (same as `unit in plan.reporting_units`)."""
+        names = self._cached("_reporting_names", lambda: {u.name: u for u in self._build_reporting()})
+        mine = names.get(unit.name)
+        return mine is not None and (mine is unit or mine == unit)
 
     @property
     def unassigned_tasks(self) -> list[Task]:

@@ -17,7 +17,7 @@ from . import structure
 from .assignments import (KIND_ONLY, Assignment, find_bracket, own_line_assignment, parse_assignment,
                           time_limit_in)
 from .targets import PROPAGATING, indicator_targets, invalid_ranges, period_year, task_targets
-from .text import DecodeError, Line, decode_bytes, make_line, normalize, split_lines
+from .text import DecodeError, Line, decode_bytes, normalize, split_lines
 from .units import AliasSuggestion, UnitRegistry, suggest_aliases
 from .warnings import ParseInputError, ParseWarning
 

@@ -340,7 +340,6 @@ def task_targets(raw: str, norm: str, horizon_end: int, default_deadline: Option
     for s_start, s_end in sentences(norm):
         sentence_period: Optional[tuple[str, int]] = None  # (phrase, year)
         pending_prefix: Optional[int] = None
-        first_in_sentence = True
         for c_start, c_end in clauses(norm, s_start, s_end):
             if _period_only(norm, c_start, c_end):
                 phrase = raw[c_start:c_end]
@@ -394,7 +393,6 @@ def task_targets(raw: str, norm: str, horizon_end: int, default_deadline: Option
                     if isinstance(q.value, tuple) and not q.value[0] < q.value[1]:
                         continue  # reported by the caller as RANGE_INVALID
                     found.append(target)
-                first_in_sentence = False
             pending_prefix = None
             if clause_period:
                 sentence_period = (raw[clause_period.start():clause_period.end()],

@@ -7,6 +7,7 @@ xlsx formula as is and XlsxWriter's default cached value is 0.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import Optional
 
@@ -27,9 +28,9 @@ from .workbook import new_workbook, protect, quote_sheet, save, setup_print, wri
 
 def write_master(path: str, plan: Plan, period: Period, meta: ReturnMeta, labels: Labels,
                  password: Optional[str] = None) -> None:
-    workbook, styles = new_workbook(path)
-    period_label = labels.period(period)
     units = plan.reporting_units
+    workbook, styles = new_workbook(path, constant_memory=_stream_rows(plan, units))
+    period_label = labels.period(period)
     names = unit_sheet_names(plan, labels)
 
     write_instructions(workbook, styles, labels, plan, period, password)
@@ -48,6 +49,33 @@ def write_master(path: str, plan: Plan, period: Period, meta: ReturnMeta, labels
     write_metadata(workbook, meta, labels, styles)
     workbook.set_properties({"title": plan.title, "subject": period_label, "author": "xltool"})
     save(workbook)
+
+
+# Above this many responsibility-matrix cells (units x items; 1.5 million for a 600-unit city plan)
+# the master is written in XlsxWriter's constant_memory mode: rows go to disk as they are written
+# (every sheet here is written top to bottom) instead of being held in memory, at the price of
+# one open temporary file per sheet until the workbook is closed. Below it (every district plan),
+# the ordinary mode. Both give the same cells; constant_memory stores strings inline.
+STREAM_MATRIX_CELLS = 250_000
+
+
+def _stream_rows(plan: Plan, units: list[Unit]) -> bool:
+    if len(units) * (len(plan.indicators) + len(plan.tasks)) < STREAM_MATRIX_CELLS:
+        return False
+    need = len(units) + 256  # one temporary file per sheet, plus headroom
+    try:
+        import resource
+    except ImportError:  # Windows: the C runtime allows 8192 open files
+        return need < 8000
+    try:
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if soft != resource.RLIM_INFINITY and soft < need:
+            if hard != resource.RLIM_INFINITY and hard < need:
+                return False
+            resource.setrlimit(resource.RLIMIT_NOFILE, (need, hard))
+    except (ValueError, OSError):
+        return False
+    return True
 
 
 def _write_matrix(workbook, styles: Styles, labels: Labels, plan: Plan, units: list[Unit],
@@ -99,14 +127,21 @@ def _write_matrix(workbook, styles: Styles, labels: Labels, plan: Plan, units: l
             row += 1
     # Per-unit counts below the table.
     if units and item_rows:
+        # How many items each unit leads / is responsible for (one pass over the items).
+        lead_counts: Counter = Counter()
+        resp_counts: Counter = Counter()
+        for _, items in groups:
+            for _, _, it in items:
+                lead_counts.update(it.lead_units)
+                resp_counts.update(it.responsible_units)
         for offset, (label_key, mark) in enumerate((("matrix.unit_lead_count", lead),
                                                      ("matrix.unit_responsible_count", resp))):
             r = row + offset
             ws.write_string(r, 1, labels[label_key], styles.label)
+            counts = lead_counts if mark == lead else resp_counts
             for j, u in enumerate(units):
                 col = xl_col_to_name(first_unit_col + j)
-                n = sum(1 for _, items in groups for _, _, it in items
-                        if (u.name in it.lead_units if mark == lead else u.name in it.responsible_units))
+                n = counts[u.name]
                 ws.write_formula(r, first_unit_col + j,
                                  f'=COUNTIF({col}{header + 2}:{col}{row},"{mark}")', styles.count_bold, n)
     ws.freeze_panes(header + 1, 2)
@@ -214,6 +249,7 @@ def _write_summary(ws, styles: Styles, labels: Labels, plan: Plan, units: list[U
     ws.set_column(1, len(statuses) + 2, 11)
     row = 3
     chapter_rows = [(c.title, 1, c.id) for c in plan.chapters]
+    totals = [Counter(rec[0] for rec in calc.rows), Counter(rec[1] for rec in calc.rows)]  # by unit id, chapter id
     unit_rows = [(u.name, 0, u.id) for u in units]
     for title_key, head_key, items in (("summary_sheet.by_chapter", "summary_sheet.chapter", chapter_rows),
                                        ("summary_sheet.by_unit", "summary_sheet.unit", unit_rows)):
@@ -224,7 +260,7 @@ def _write_summary(ws, styles: Styles, labels: Labels, plan: Plan, units: list[U
         row += 1
         for name, key_index, key in items:
             key_col = "AB"[key_index]
-            total = sum(1 for rec in calc.rows if rec[key_index] == key)
+            total = totals[key_index][key]
             ws.write_string(row, 0, name, styles.text)
             for j, status in enumerate(statuses):
                 ws.write_formula(row, 1 + j, f'=COUNTIFS({calc.col(key_col)},"{key}",{calc.col("D")},"{status}")',

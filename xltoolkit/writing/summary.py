@@ -575,24 +575,40 @@ def write_detail(book: Book) -> None:
             Col(labels["columns.next_steps"], 24), Col(labels["columns.data_note"], 20),
             Col(book.t("columns.file"), 22)]
     rows: list[list[Any]] = []
+    # Each unit's items come from the plan's index (in plan order, as c.indicators and c.tasks are):
+    # the work per unit is its own items, not every item of the plan.
+    index = _DetailIndex(book.c)
     for s in book.c.submissions:
-        rows += _detail_rows(book, s)
+        rows += _detail_rows(book, s, index)
     _table_sheet(book, "detail", cols, rows, title=False)
 
 
-def _detail_rows(book: Book, s: Submission) -> list[list[Any]]:
+class _DetailIndex:
+    """The summaries of each unit's indicators and tasks, in the order of c.indicators / c.tasks."""
+
+    def __init__(self, c: Consolidation):
+        self.c = c
+        self.ind_pos = {i.indicator.id: n for n, i in enumerate(c.indicators)}
+        self.task_pos = {t.task.id: n for n, t in enumerate(c.tasks)}
+
+    def items(self, name: str) -> tuple[list[IndicatorSummary], list[TaskSummary]]:
+        inds, tasks = self.c.plan.items_for(name)
+        ind_at = sorted(self.ind_pos[i.id] for i in inds if i.id in self.ind_pos)
+        task_at = sorted(self.task_pos[t.id] for t in tasks if t.id in self.task_pos)
+        return [self.c.indicators[n] for n in ind_at], [self.c.tasks[n] for n in task_at]
+
+
+def _detail_rows(book: Book, s: Submission, index: Optional[_DetailIndex] = None) -> list[list[Any]]:
     labels, c, name = book.labels, book.c, s.unit.name
+    my_indicators, my_tasks = (index or _DetailIndex(c)).items(name)
     used = s.status in ("ok", "problems")
     kind = labels["unit_kind." + s.unit.kind.value]
     submission = labels["submission." + s.status]
     file = s.file or ""
     not_reported = book.t("not_reported")
-    task_reports = {t.task.id: next((r for r in t.reports if r.unit == name), None) for t in c.tasks}
     out = []
-    for i in c.indicators:
+    for i in my_indicators:
         ind = i.indicator
-        if name not in ind.units:
-            continue
         r = next((x for x in i.reports if x.unit == name), None)
         base = [name, kind, submission, book.t("item_indicator"), ind.id, "", ind.name,
                 _role(book, ind.role_of(name) or "")]
@@ -601,11 +617,9 @@ def _detail_rows(book: Book, s: Submission) -> list[list[Any]]:
                                file if used else ""])
         else:
             out.append(base + ["", None, r.actual, labels["attainment." + i.attainment], "", "", "", r.note, file])
-    for t in c.tasks:
+    for t in my_tasks:
         task = t.task
-        if name not in task.units:
-            continue
-        r = task_reports[task.id]
+        r = next((x for x in t.reports if x.unit == name), None)
         base = [name, kind, submission, book.t("item_task"), task.id, t.chapter_id, task.title,
                 _role(book, task.role_of(name) or "")]
         if r is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from functools import lru_cache
 from typing import Optional
 
 from ..forms import ColumnType, Form
@@ -15,9 +16,11 @@ MAX_ROW_HEIGHT = 409
 MIN_ROW_HEIGHT = 30
 
 
-def row_height(texts: list[tuple[str, float]]) -> Optional[float]:
-    """Estimated height for wrapped text; None for a single line."""
-    lines = max((_wrapped_lines(text, width) for text, width in texts if text), default=1)
+def row_height(texts: list[tuple[str, float]], *, cached: bool = False) -> Optional[float]:
+    """Estimated height for wrapped text; None for a single line. `cached` for plan texts, which
+    recur in the master's unit tabs and in every involved unit's return."""
+    measure = _wrapped_lines_cached if cached else _wrapped_lines
+    lines = max((measure(text, width) for text, width in texts if text), default=1)
     return None if lines <= 1 else min(MAX_ROW_HEIGHT, LINE_HEIGHT * lines + 2)
 
 
@@ -26,8 +29,13 @@ CJK_WIDTH = 1.65  # a CJK character is about 1.65 column-width units at 10 pt (m
 
 def _wrapped_lines(text: str, width: float) -> int:
     per_line = max(width - 1, 1)
-    return sum(max(1, math.ceil(sum(CJK_WIDTH if ord(ch) > 0x2E80 else 1 for ch in line) / per_line))
+    short = (per_line - 1e-6) / CJK_WIDTH  # a line this short fits even if every character is CJK
+    return sum(1 if len(line) < short else
+               max(1, math.ceil(sum(CJK_WIDTH if ord(ch) > 0x2E80 else 1 for ch in line) / per_line))
                for line in text.split("\n"))
+
+
+_wrapped_lines_cached = lru_cache(maxsize=1 << 14)(_wrapped_lines)
 
 
 def write_table(ws, styles: Styles, labels: Labels, form: Form, row: int,
@@ -51,7 +59,8 @@ def write_table(ws, styles: Styles, labels: Labels, form: Form, row: int,
             else:
                 fmt = styles.center if col.type is ColumnType.id else styles.text
                 ws.write_string(r, c, cells.get(col.key, ""), fmt)
-        height = row_height([(cells.get(col.key, ""), col.width) for col in form.columns if not col.input])
+        height = row_height([(cells.get(col.key, ""), col.width) for col in form.columns if not col.input],
+                            cached=True)
         ws.set_row(r, max(height or 0, MIN_ROW_HEIGHT))
     last = first + len(items) - 1
     for c, col in enumerate(form.columns):

@@ -13,13 +13,18 @@ from .styles import Styles
 WORKBOOK_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
 
 
-def new_workbook(path: str, *, constant_memory: bool = False):
-    """An XlsxWriter workbook with text-safe options, and its shared formats."""
+def new_workbook(path: str, *, constant_memory: bool = False, in_memory: bool = True):
+    """An XlsxWriter workbook with text-safe options, and its shared formats.
+
+    `in_memory` (the default) assembles the file in memory instead of one temporary file per part:
+    for workbooks of a few MB it is much faster; very large ones pass False (or constant_memory)."""
     import xlsxwriter
 
     options = dict(WORKBOOK_OPTIONS)
     if constant_memory:
         options["constant_memory"] = True
+    elif in_memory:
+        options["in_memory"] = True
     workbook = xlsxwriter.Workbook(path, options)
     return workbook, Styles(workbook)
 
