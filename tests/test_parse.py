@@ -10,7 +10,7 @@ from xltoolkit.labels import get_labels
 from xltoolkit.parsing import parse_lines, parse_text, read_document
 from xltoolkit.parsing.assignments import find_bracket, own_line_assignment, parse_assignment
 from xltoolkit.parsing.structure import classify
-from xltoolkit.parsing.targets import find_quantities, indicator_targets, task_targets
+from xltoolkit.parsing.targets import indicator_targets, task_targets
 from xltoolkit.parsing.text import DecodeError, decode_bytes, make_line, normalize, split_lines
 from xltoolkit.parsing.units import expand_abbreviation, similar, unit_kind
 from xltoolkit.plans import plan_from_data
