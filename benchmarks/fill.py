@@ -16,42 +16,16 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-from xltoolkit.labels import Labels
-from xltoolkit.model import Period, Plan
-from xltoolkit.reading import RawReturn, read_return
-from xltoolkit.validation import period_dates
+import sys
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+from filler import answers  # noqa: E402  the same valid answers the tests type
+from xltoolkit.labels import Labels  # noqa: E402
+from xltoolkit.model import Period, Plan  # noqa: E402
+from xltoolkit.reading import read_return  # noqa: E402
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)
-
-
-def answers(raw: RawReturn, plan: Plan, period: Period, labels: Labels, seed: int) -> dict[str, Any]:
-    """Valid answers for every input cell of a return: A1 reference -> value (as tests/filler.py)."""
-    choices = list(labels["status.choices"])
-    s = labels["status"]
-    _, end = period_dates(period)
-    cells: dict[str, Any] = {}
-    header = {"reporter": f"填报人{seed % 97}", "phone": f"027-{87000000 + seed % 999999}",
-              "date": end, "reviewer": f"审核人{seed % 89}"}
-    for key, value in header.items():
-        cells[raw.header[key].ref] = value
-    targets = {i.id: i.target for i in plan.indicators}
-    for n, row in enumerate(raw.rows):
-        k = seed + n
-        if row.form == "tasks":
-            status = choices[k % len(choices)]
-            progress = {s["not_started"]: 0, s["done"]: 100}.get(status, 10 + (k * 7) % 85)
-            values = {"status": status, "progress": progress,
-                      "work": "" if status == s["not_started"] else f"{row.item_id} 本期完成工作{k}项，推进顺利。",
-                      "problems": f"{row.item_id} 资金到位慢" if status == s["lagging"] else "",
-                      "next_steps": f"{row.item_id} 下期继续推进"}
-        else:
-            target = targets[row.item_id]
-            base = target.low if target.low is not None else 50.0
-            values = {"actual": round(base * (0.9 + (k % 5) * 0.05), 2), "note": f"{row.item_id} 统计部门初步数"}
-        for key, value in values.items():
-            if value != "":
-                cells[row.values[key].ref] = value
-    return cells
 
 
 def _cell_xml(ref: str, style: str, value: Any) -> str:
@@ -105,6 +79,6 @@ def fill_all(returns: list[Path], out_dir: Path, plan: Plan, period: Period, lab
     for seed, path in enumerate(returns):
         raw = read_return(path, labels)
         dst = out_dir / path.name
-        fill_xml(path, dst, raw.unit_sheet, answers(raw, plan, period, labels, seed))
+        fill_xml(path, dst, raw.unit_sheet, answers(raw, plan, period, labels, seed=seed).cells)
         written.append(dst)
     return written
