@@ -7,6 +7,8 @@ everything downstream sees one name per unit.
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
 import re
 from enum import Enum
 from typing import Annotated, Optional, Union
@@ -57,6 +59,21 @@ class Direction(str, Enum):
     qualitative = "qualitative"
 
 
+class Measure(str, Enum):
+    """How a target's number is reported and judged (see assessment.py).
+
+    cumulative: an amount added up over the plan period (新增/引进/培育/建成 N): report the total so far;
+    level: a value to be at (受教育年限12.5年, 覆盖率达到41.51%): report the current value;
+    rate: a growth rate (年均增长7%, 增长10%): report this period's rate;
+    qualitative: no number (完成市下达目标): reported in words.
+    """
+
+    cumulative = "cumulative"
+    level = "level"
+    rate = "rate"
+    qualitative = "qualitative"
+
+
 class Unit(_Model):
     """A body that reports: a department, a street office, a collective of units …"""
 
@@ -69,8 +86,15 @@ class Unit(_Model):
 
 
 class Target(_Model):
-    """A quantitative (or qualitative) commitment, parsed from its text as written."""
+    """A quantitative (or qualitative) commitment, parsed from its text as written.
 
+    `id` and `measure` may be left out of a plan file: a task's targets get ids ``<task id>-1``,
+    ``-2`` … in text order, and the measure is inferred from the wording (measures.py); the bundled
+    plans write both. `baseline` (with `baseline_year`) is the value at the start of the plan period,
+    used to judge `level` targets against their pace.
+    """
+
+    id: Optional[Id] = None
     text: NonEmpty
     metric: Optional[str] = None  # what is measured, e.g. "独角兽或准独角兽企业"
     value: Union[float, tuple[float, float], None] = None
@@ -79,11 +103,18 @@ class Target(_Model):
     direction: Direction
     deadline_year: Optional[int] = Field(default=None, ge=2000, le=2100)
     period: Optional[str] = None  # period phrase as written: 到2025年, 未来五年, 全年, 年均
+    measure: Optional[Measure] = None
+    baseline: Optional[float] = None
+    baseline_year: Optional[int] = Field(default=None, ge=1990, le=2100)
     note: Optional[str] = None
 
     @model_validator(mode="after")
     def _coherent(self) -> "Target":
         c, v, d = self.comparator, self.value, self.direction
+        if self.measure is not None and (c is Comparator.qualitative) != (self.measure is Measure.qualitative):
+            raise ValueError(f"measure '{self.measure.value}' does not fit comparator '{c.value}'")
+        if self.baseline is not None and self.measure not in (None, Measure.level):
+            raise ValueError("a baseline is only used for targets of measure 'level'")
         if c is Comparator.qualitative:
             if v is not None:
                 raise ValueError("a qualitative target has no value")
@@ -205,6 +236,21 @@ class Period(BaseModel):
     def start_month(self) -> int:
         return {"year": 1, "half": 6 * self.index - 5, "quarter": 3 * self.index - 2}[self.kind.value]
 
+    @property
+    def start(self) -> dt.date:
+        """The first day of the period."""
+        return dt.date(self.year, self.start_month, 1)
+
+    @property
+    def end(self) -> dt.date:
+        """The last day of the period."""
+        return dt.date(self.year, self.end_month, calendar.monthrange(self.year, self.end_month)[1])
+
+    @property
+    def is_year_end(self) -> bool:
+        """Whether the period ends on 31 December (a year, a second half or a fourth quarter)."""
+        return self.end_month == 12
+
     def __str__(self) -> str:
         return self.code
 
@@ -260,6 +306,19 @@ class Plan(_Model):
         _check_unique("chapters", [(c.id, f"chapters.{i}") for i, c in enumerate(self.chapters)])
         for ci, c in enumerate(self.chapters):
             item_ids += [(t.id, f"chapters.{ci}.tasks.{ti}") for ti, t in enumerate(c.tasks)]
+        from .measures import infer_measure
+
+        for ind in self.indicators:
+            if ind.target.measure is None:
+                ind.target.measure = infer_measure(ind.target, context=ind.name)
+        for ci, c in enumerate(self.chapters):
+            for ti, t in enumerate(c.tasks):
+                for n, target in enumerate(t.targets, start=1):
+                    if target.id is None:
+                        target.id = f"{t.id}-{n}"
+                    if target.measure is None:
+                        target.measure = infer_measure(target)
+                    item_ids.append((target.id, f"chapters.{ci}.tasks.{ti}.targets.{n - 1}"))
         _check_unique("items", item_ids)
         for where, item in self._located_items():
             item.lead_units = _dedupe([_resolve(names, n, f"{where}.lead_units") for n in item.lead_units])
