@@ -313,7 +313,7 @@ def step_floor_c(work: Path) -> dict:
     plan = load_plan(str(work / "plan.json"))
     period = Period.parse(PERIOD)
     files = read_inputs(collect_inputs([work / "filled"]), labels)
-    c = consolidate(plan, period, check_files(files, plan, period, labels, jobs=1), labels)
+    c = consolidate(plan, period, check_files(files, plan, period, labels, jobs=1))
     del files
     with FloorTimer() as timer:
         write_summary(str(work / "floor_c.xlsx"), c, labels, dt.datetime.now().isoformat(sep=" "))

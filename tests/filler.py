@@ -36,8 +36,7 @@ class Answers:
 
 def answers(raw: RawReturn, plan: Plan, period: Period, labels: Labels, seed: int = 0) -> Answers:
     """Valid answers for every input cell of a generated return, varied by `seed` and item."""
-    choices = list(labels["status.choices"])
-    s = labels["status"]
+    from xltoolkit.forms import STATUS_KEYS
     a = Answers(sheet=raw.unit_sheet)
     _, end = period_dates(period)
     header = {"reporter": f"填报人{seed % 97}", "phone": f"027-{87000000 + seed % 999999}",
@@ -49,11 +48,11 @@ def answers(raw: RawReturn, plan: Plan, period: Period, labels: Labels, seed: in
     for n, row in enumerate(raw.rows):
         k = seed + n
         if row.form == "tasks":
-            status = choices[k % len(choices)]
-            progress = {s["not_started"]: 0, s["done"]: 100}.get(status, 10 + (k * 7) % 85)
+            status = STATUS_KEYS[k % len(STATUS_KEYS)]
+            progress = {"not_started": 0, "done": 100}.get(status, 10 + (k * 7) % 85)
             values = {"status": status, "progress": progress,
-                      "work": "" if status == s["not_started"] else f"{row.item_id} 本期完成工作{k}项，推进顺利。",
-                      "problems": f"{row.item_id} 资金到位慢" if status == s["lagging"] else "",
+                      "work": "" if status == "not_started" else f"{row.item_id} 本期完成工作{k}项，推进顺利。",
+                      "problems": f"{row.item_id} 资金到位慢" if status == "lagging" else "",
                       "next_steps": f"{row.item_id} 下期继续推进"}
         else:
             target = indicators[row.item_id].target
@@ -61,7 +60,8 @@ def answers(raw: RawReturn, plan: Plan, period: Period, labels: Labels, seed: in
             values = {"actual": round(base * (0.9 + (k % 5) * 0.05), 2), "note": f"{row.item_id} 统计部门初步数"}
         for key, value in values.items():
             if value != "":
-                a.cells[row.values[key].ref] = value
+                # The cell gets the answer's words; merge reads back its key.
+                a.cells[row.values[key].ref] = labels["status." + value] if key == "status" else value
             a.items[(row.item_id, key)] = value
     return a
 

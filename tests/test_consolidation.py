@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from xltoolkit.consolidation import APPROX_TOLERANCE, attainment, consolidate
-from xltoolkit.labels import get_labels
 from xltoolkit.model import Period, Target
 from xltoolkit.plans import plan_from_data
 from xltoolkit.validation import IndicatorReport, ReturnResult, TaskReport
@@ -64,20 +63,20 @@ def result(unit, tasks=(), indicators=(), status="ok"):
 
 def test_task_status_from_leads_least_advanced_and_disagreement_flagged():
     c = consolidate(PLAN, PERIOD, [
-        result("甲局", tasks=[("T1.1", "正常推进", 60)]),
-        result("乙局", tasks=[("T1.1", "滞后", 40)]),
-        result("丙局", tasks=[("T1.1", "已完成", 100), ("T1.2", "正常推进", 50)]),
-        result("丁局", tasks=[("T1.2", "正常推进", 70)]),
-    ], get_labels())
+        result("甲局", tasks=[("T1.1", "on_track", 60)]),
+        result("乙局", tasks=[("T1.1", "lagging", 40)]),
+        result("丙局", tasks=[("T1.1", "done", 100), ("T1.2", "on_track", 50)]),
+        result("丁局", tasks=[("T1.2", "on_track", 70)]),
+    ])
     t11, t12 = c.tasks
-    assert (t11.status, t11.progress, t11.disagreement) == ("滞后", 40, True)
+    assert (t11.status, t11.progress, t11.disagreement) == ("lagging", 40, True)
     assert [r.unit for r in t11.reports] == ["甲局", "乙局", "丙局"]
     # No lead unit: the responsible units decide; they agree, lowest progress.
-    assert (t12.status, t12.progress, t12.disagreement) == ("正常推进", 50, False)
+    assert (t12.status, t12.progress, t12.disagreement) == ("on_track", 50, False)
 
 
 def test_task_without_deciding_reports_has_no_status_and_lists_missing_units():
-    c = consolidate(PLAN, PERIOD, [result("丙局", tasks=[("T1.1", "正常推进", 50)])], get_labels())
+    c = consolidate(PLAN, PERIOD, [result("丙局", tasks=[("T1.1", "on_track", 50)])])
     t11 = c.tasks[0]
     assert t11.status is None and t11.missing_units == ["甲局", "乙局"]
 
@@ -88,7 +87,7 @@ def test_indicator_lead_value_wins_and_responsible_conflict_is_flagged():
         result("乙局", indicators=[("E01", 5.0), ("E02", 11.0)]),
         result("丙局", indicators=[("E02", 12.0)]),
         result("丁局", indicators=[("E03", 1.0)]),
-    ], get_labels())
+    ])
     e01, e02, e03 = c.indicators
     assert (e01.actual, e01.source, e01.attainment) == (6.8, "甲局", "met")
     assert (e02.actual, e02.attainment) == (None, "conflict")  # differing values are not averaged
@@ -97,13 +96,26 @@ def test_indicator_lead_value_wins_and_responsible_conflict_is_flagged():
 
 def test_responsible_units_that_agree_give_the_value():
     c = consolidate(PLAN, PERIOD, [result("乙局", indicators=[("E02", 11.0)]),
-                                   result("丙局", indicators=[("E02", 11.0)])], get_labels())
+                                   result("丙局", indicators=[("E02", 11.0)])])
     assert (c.indicators[1].actual, c.indicators[1].attainment) == (11.0, "met")
 
 
 def test_submissions_missing_rejected_and_ok():
     rejected = result("乙局", status="rejected")
-    c = consolidate(PLAN, PERIOD, [result("甲局", tasks=[("T1.1", "正常推进", 60)]), rejected], get_labels())
+    c = consolidate(PLAN, PERIOD, [result("甲局", tasks=[("T1.1", "on_track", 60)]), rejected])
     statuses = {s.unit.name: s.status for s in c.submissions}
     assert statuses == {"甲局": "ok", "乙局": "rejected", "丙局": "missing", "丁局": "missing"}
     assert c.submission_counts() == {"ok": 1, "rejected": 1, "missing": 2}
+
+
+def test_consolidate_is_pure_and_repeatable():
+    """Duplicates add problems to the consolidation, never to the results it was given."""
+    first = result("甲局", tasks=[("T1.1", "on_track", 60)])
+    second = result("甲局", tasks=[("T1.1", "lagging", 40)])
+    second.file = "甲局-副本.xlsx"
+    before = (list(first.problems), list(second.problems))
+    counts = [len(consolidate(PLAN, PERIOD, [first, second]).problems) for _ in range(3)]
+    assert counts == [2, 2, 2]
+    assert (first.problems, second.problems) == before
+    c = consolidate(PLAN, PERIOD, [first, second], on_duplicate="newest")
+    assert [p.code for p in c.problems] == ["META_DUPLICATE_SUPERSEDED"]

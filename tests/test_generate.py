@@ -10,6 +10,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+
+from xltoolkit.forms import STATUS_KEYS
 from click.testing import CliRunner
 from defusedxml import ElementTree as ET
 
@@ -267,8 +269,8 @@ def test_unit_sheet_data_validations(rich_return, labels):
         status = ws.cell(row=row, column=tasks["cols"][labels["columns.status"]]).coordinate
         (dv,) = validations_at(ws, status)
         assert dv.type == "list"
-        assert dv.formula1.strip('"').split(",") == list(labels["status.choices"])
-        assert len(labels["status.choices"]) == 4
+        assert dv.formula1.strip('"').split(",") == [labels["status." + k] for k in STATUS_KEYS]
+        assert len(STATUS_KEYS) == 4
         progress = ws.cell(row=row, column=tasks["cols"][labels["columns.progress"]]).coordinate
         (dv,) = validations_at(ws, progress)
         assert dv.type == "decimal" and float(dv.formula1) == 0 and float(dv.formula2) == 100
@@ -454,7 +456,7 @@ def test_summary_formulas_have_cached_values(master_wb, master_values, plan14, l
     name = labels["sheets.summary"]
     formulas = _summary_tables(master_wb[name], labels)
     values = _summary_tables(master_values[name], labels)
-    statuses = list(labels["status.choices"])
+    statuses = [labels["status." + k] for k in STATUS_KEYS]
     blank, total = labels["summary_sheet.blank"], labels["summary_sheet.total"]
     assert set(values) == {"chapter", "unit"}
     for kind, table in values.items():

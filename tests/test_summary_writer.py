@@ -245,7 +245,7 @@ def test_problem_list(book, built):
     assert len(invalid) == 1
     hits = [r for r in rows if r[code_col].value == "VALUE_STATUS_INVALID"]
     assert [r[cell_col].value for r in hits] == [invalid[0].cell]
-    assert hits[0][labels["summary_book.columns.message"]].value == problem_text(invalid[0])
+    assert hits[0][labels["summary_book.columns.message"]].value == problem_text(invalid[0], labels)
     assert INVALID_STATUS in hits[0][labels["summary_book.columns.message"]].value
     assert hits[0][code_col].fill.fgColor.rgb.endswith("FCE4E4")  # error rows tinted
     counts = Counter(r[labels["summary_book.columns.severity"]].value for r in rows)
@@ -269,7 +269,7 @@ def test_tasks_sheet(book, built):
     assert len(rows) == len(c.tasks)
     status_col = labels["columns.status"]
     for r, t in zip(rows, c.tasks):
-        assert r[status_col].value == (t.status or labels["summary_book.not_reported"])
+        assert r[status_col].value == (labels["status." + t.status] if t.status else labels["summary_book.not_reported"])
     lagging = next(r for r in rows if r[labels["columns.id"]].value == built["lagging_task"])
     assert lagging[status_col].value == labels["status.lagging"]
     assert lagging[status_col].fill.fgColor.rgb.endswith("FFC7CE")
@@ -290,7 +290,7 @@ def test_overview(book, built):
     ws = sheet(book, labels, "overview")
     values = [cell.value for row in ws.iter_rows() for cell in row if cell.value is not None]
     assert any(isinstance(v, str) and labels.period(PERIOD) in v and GENERATED_AT in v for v in values)
-    lagging_ids = [t.task.id for t in c.tasks if t.status == labels["status.lagging"]]
+    lagging_ids = [t.task.id for t in c.tasks if t.status == "lagging"]
     assert built["lagging_task"] in lagging_ids and built["lagging_task"] in values
     assert labels.fmt("summary_book.overview.lagging_section", count=len(lagging_ids)) in values
     with zipfile.ZipFile(built["out"]) as zf:
@@ -339,12 +339,12 @@ def test_feedback_marks_problem_cells(built, feedback):
     cell = wb[problem.sheet][problem.cell]
     assert cell.value == INVALID_STATUS
     assert cell.fill.fgColor.rgb.endswith(FEEDBACK_FILL)
-    assert cell.comment is not None and problem_text(problem) in cell.comment.text
+    assert cell.comment is not None and problem_text(problem, labels) in cell.comment.text
     assert cell.comment.author == labels["feedback.author"]
     notes = wb.worksheets[0]
     assert notes.title == labels["feedback.sheet"]
     texts = [c.value for row in notes.iter_rows() for c in row if c.value is not None]
-    assert all(problem_text(p) in texts for p in result.problems)
+    assert all(problem_text(p, labels) in texts for p in result.problems)
     locked = next(c for row in notes.iter_rows() for c in row if c.value == "=1+1")
     assert locked.data_type == "s"
     assert wb[labels["sheets.meta"]].sheet_state == "veryHidden"
@@ -370,7 +370,7 @@ def test_feedback_groups_cells_and_lists_cellless_problems(built, tmp_path):
 
     labels, result = built["labels"], built["results"][BAD]
     status = next(p for p in result.problems if p.code == "VALUE_STATUS_INVALID")
-    sink = ProblemSink(labels, result.file, unit=BAD, sheet=result.sheet, problems=list(result.problems))
+    sink = ProblemSink(result.file, unit=BAD, sheet=result.sheet, problems=list(result.problems))
     second = sink.add("VALUE_PROGRESS_NOT_NUMBER", cell=status.cell, field="columns.progress", value="=1/0")
     merged = sink.add("HEADER_REQUIRED", cell="B1", field="header.reporter")
     cellless = sink.add("STRUCT_ROW_MISSING", sheet=result.sheet, value="T9.9", title="不存在的任务")
@@ -381,11 +381,11 @@ def test_feedback_groups_cells_and_lists_cellless_problems(built, tmp_path):
     wb = openpyxl.load_workbook(out)
     ws = wb[result.sheet]
     lines = ws[status.cell].comment.text.split("\n")
-    assert len(lines) == 2 and problem_text(status) in lines[0] and problem_text(second) in lines[1]
-    assert problem_text(merged) in ws["A1"].comment.text
+    assert len(lines) == 2 and problem_text(status, labels) in lines[0] and problem_text(second, labels) in lines[1]
+    assert problem_text(merged, labels) in ws["A1"].comment.text
     notes = wb.worksheets[0]
     texts = [c.value for row in notes.iter_rows() for c in row if c.value is not None]
-    assert problem_text(cellless) in texts
+    assert problem_text(cellless, labels) in texts
     value = next(c for row in notes.iter_rows() for c in row if c.value == "=1/0")
     assert value.data_type == "s"
 

@@ -83,7 +83,7 @@ def test_task_value_rules(env, tmp_path, key, value, code, severity):
     problem = next(p for p in result.problems if p.code == code)
     assert problem.cell == cell and problem.sheet == UNIT and problem.severity.value == severity
     assert problem.unit == UNIT and problem.file == f"{UNIT}.xlsx"
-    assert problem.message.startswith(f"[{UNIT}.xlsx] {UNIT}!{cell} ")
+    assert problem.message(get_labels()).startswith(f"[{UNIT}.xlsx] {UNIT}!{cell} ")
     assert result.status == "problems"
 
 
@@ -287,7 +287,7 @@ def test_two_returns_for_one_unit_conflict(env, tmp_path):
     first = check(env, tmp_path)
     second = copy.deepcopy(first)
     second.file, second.mtime = "copy.xlsx", first.mtime + 10
-    c = consolidate(plan, PERIOD, [first, second], labels)
+    c = consolidate(plan, PERIOD, [first, second])
     sub = next(s for s in c.submissions if s.unit.name == UNIT)
     assert sub.status == "duplicate" and sorted(sub.files) == ["copy.xlsx", f"{UNIT}.xlsx"]
     assert [p.code for p in c.problems] == ["META_DUPLICATE_UNIT"] * 2
@@ -296,7 +296,7 @@ def test_two_returns_for_one_unit_conflict(env, tmp_path):
     first2, second2 = copy.deepcopy(first), copy.deepcopy(second)
     for r in (first2, second2):
         r.problems.clear()
-    c = consolidate(plan, PERIOD, [first2, second2], labels, on_duplicate="newest")
+    c = consolidate(plan, PERIOD, [first2, second2], on_duplicate="newest")
     sub = next(s for s in c.submissions if s.unit.name == UNIT)
     assert sub.result.file == "copy.xlsx" and sub.status == "ok"
     assert [(p.code, p.file) for p in c.problems] == [("META_DUPLICATE_SUPERSEDED", f"{UNIT}.xlsx")]
@@ -331,7 +331,7 @@ def test_file_level_faults(tmp_path, maker, code):
     assert info.value.code == code
     result = file_failure(str(path), path.name, info.value, labels)
     assert result.status == "rejected" and result.problems[0].code == code
-    assert result.problems[0].message.startswith("[bad.xlsx] ")
+    assert result.problems[0].message(labels).startswith("[bad.xlsx] ")
 
 
 def test_zip_bomb_entry_is_refused(tmp_path, env):

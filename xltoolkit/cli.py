@@ -34,8 +34,8 @@ def handle_errors(func):
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        from .files import OutputError
         from .plans import PlanFileError
+        from .problems import XltoolError
 
         try:
             return func(*args, **kwargs)
@@ -43,8 +43,8 @@ def handle_errors(func):
             raise
         except PlanFileError as exc:
             raise _fail(str(exc)) from None
-        except OutputError as exc:
-            raise _fail(str(exc)) from None
+        except XltoolError as exc:
+            raise _fail(exc.render(_labels())) from None
         except KeyboardInterrupt:
             raise click.exceptions.Exit(130) from None
         except BrokenPipeError:  # output piped into `head` and closed early: not an error of ours
@@ -219,12 +219,9 @@ def _read_for_plan(paths: tuple[Path, ...], plan_ref: Optional[str], period_text
     from .plans import bundled_plan_names
 
     lab = _labels()
-    try:
-        inputs = collect_inputs(paths)
-    except NoInputError as exc:
-        raise _fail(str(exc)) from None
+    inputs = collect_inputs(paths)
     if not inputs:
-        raise _fail(lab.fmt("cli_merge.no_inputs", paths=", ".join(str(p) for p in paths)))
+        raise NoInputError("INPUT_NONE", paths=", ".join(str(p) for p in paths))
     # Only the identity of each file now (for the plan and period); check_files reads each fully.
     files = scan_inputs(inputs, lab, need_meta=plan_ref is None or not period_text)
     if plan_ref is None:
@@ -275,7 +272,7 @@ def merge(paths: tuple[Path, ...], plan_ref: Optional[str], period: Optional[str
                   on_duplicate=on_duplicate, jobs=jobs, progress=_progress(lab["cli_merge.progress"]))
     c = outcome.consolidation
     for problem in c.problems:
-        click.echo(f"{lab['severity.' + problem.severity.value]} {problem.code} {problem.message}", err=True)
+        click.echo(f"{lab['severity.' + problem.severity.value]} {problem.code} {problem.message(lab)}", err=True)
     counts = c.submission_counts()
     missing = [s.unit.name for s in c.submissions if s.status == "missing"]
     if missing:
@@ -314,7 +311,7 @@ def validate(returns: tuple[Path, ...], plan_ref: Optional[str], period: Optiona
     errors = warnings = 0
     for r in results:
         for problem in r.problems:
-            click.echo(f"{lab['severity.' + problem.severity.value]} {problem.code} {problem.message}")
+            click.echo(f"{lab['severity.' + problem.severity.value]} {problem.code} {problem.message(lab)}")
         errors += r.errors
         warnings += r.warnings
         if not r.problems:

@@ -24,7 +24,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
-from .labels import Labels
 from .model import Comparator, Direction, Indicator, Period, Plan, Target, Task, Unit
 from .problems import Problem, ProblemSink
 from .validation import IndicatorReport, ReturnResult, TaskReport
@@ -115,37 +114,44 @@ def attainment(target: Target, actual: Optional[float]) -> str:
     return "met" if ok else "not_met"
 
 
-def _status_rank(labels: Labels) -> dict[str, int]:
-    s = labels["status"]
-    return {s["lagging"]: 0, s["not_started"]: 1, s["on_track"]: 2, s["done"]: 3}
+# Least advanced first: a task that some deciding unit calls 滞后 is 滞后.
+STATUS_RANK = {"lagging": 0, "not_started": 1, "on_track": 2, "done": 3}
 
 
-def resolve_duplicates(results: list[ReturnResult], on_duplicate: str, labels: Labels) -> dict[str, list[ReturnResult]]:
-    """Group usable returns by unit; add conflict problems; return unit name -> [winner first, others]."""
+def resolve_duplicates(results: list[ReturnResult], on_duplicate: str
+                       ) -> tuple[dict[str, list[ReturnResult]], dict[int, list[Problem]]]:
+    """Group usable returns by unit: unit name -> [winner first, others]; and the conflict problems
+    this adds, by the index of the result they belong to. The results are not changed."""
     by_unit: dict[str, list[ReturnResult]] = {}
+    index = {id(r): n for n, r in enumerate(results)}
     for r in results:
         if r.usable and r.unit is not None:
             by_unit.setdefault(r.unit.name, []).append(r)
+    added: dict[int, list[Problem]] = {}
     for unit_name, group in by_unit.items():
         if len(group) < 2:
             continue
         if on_duplicate == "newest":
-            group.sort(key=lambda r: r.mtime, reverse=True)
+            group = by_unit[unit_name] = sorted(group, key=lambda r: r.mtime, reverse=True)
             winner = group[0]
             for loser in group[1:]:
-                sink = ProblemSink(labels, loser.file, unit=unit_name, problems=loser.problems)
+                sink = ProblemSink(loser.file, unit=unit_name)
                 sink.add("META_DUPLICATE_SUPERSEDED", other=winner.file, unit_name=unit_name)
+                added.setdefault(index[id(loser)], []).extend(sink.problems)
         else:
             for r in group:
                 others = "、".join(o.file for o in group if o is not r)
-                sink = ProblemSink(labels, r.file, unit=unit_name, problems=r.problems)
+                sink = ProblemSink(r.file, unit=unit_name)
                 sink.add("META_DUPLICATE_UNIT", other=others, unit_name=unit_name)
-    return by_unit
+                added.setdefault(index[id(r)], []).extend(sink.problems)
+    return by_unit, added
 
 
-def consolidate(plan: Plan, period: Period, results: list[ReturnResult], labels: Labels,
-                on_duplicate: str = "error") -> Consolidation:
-    by_unit = resolve_duplicates(results, on_duplicate, labels)
+def consolidate(plan: Plan, period: Period, results: list[ReturnResult], on_duplicate: str = "error"
+                ) -> Consolidation:
+    """Decide who reported and what each task, indicator and target stands at. Pure: `results` and
+    the plan are not changed; problems this step adds (duplicates) are in `Consolidation.problems`."""
+    by_unit, added = resolve_duplicates(results, on_duplicate)
     claimed: dict[str, list[ReturnResult]] = {}
     for r in results:
         if r.unit is not None:
@@ -174,7 +180,7 @@ def consolidate(plan: Plan, period: Period, results: list[ReturnResult], labels:
         for ir in r.indicators:
             ind_reports.setdefault(ir.indicator_id, []).append(ir)
 
-    rank = _status_rank(labels)
+    rank = STATUS_RANK
     tasks = []
     for chapter in plan.chapters:
         for task in chapter.tasks:
@@ -183,7 +189,7 @@ def consolidate(plan: Plan, period: Period, results: list[ReturnResult], labels:
     indicators = [_summarize_indicator(ind, sorted(ind_reports.get(ind.id, []),
                                                    key=lambda x: ind.units.index(x.unit)))
                   for ind in plan.indicators]
-    problems = [p for r in results for p in r.problems]
+    problems = [p for n, r in enumerate(results) for p in (*r.problems, *added.get(n, ()))]
     return Consolidation(plan=plan, period=period, submissions=submissions, tasks=tasks, indicators=indicators,
                          results=list(results), problems=problems)
 

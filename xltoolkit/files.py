@@ -9,6 +9,8 @@ import tempfile
 from pathlib import Path
 from typing import Iterator
 
+from .problems import XltoolError
+
 _UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
 _RESERVED = {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$", *(f"COM{i}" for i in range(10)),
              *(f"LPT{i}" for i in range(10)), "COM¹", "COM²", "COM³", "LPT¹", "LPT²", "LPT³"}
@@ -16,8 +18,8 @@ MAX_NAME_CHARS = 80
 MAX_NAME_BYTES = 180  # UTF-8 bytes; file systems allow 255 per name, suffixes like "_退回修改.xlsx" need room
 
 
-class OutputError(Exception):
-    """An output that cannot be written; the message names the path and the reason."""
+class OutputError(XltoolError):
+    """An output that cannot be written: code (OUTPUT_*), the path, and the reason (`errors.OUTPUT_*`)."""
 
 
 def safe_filename(name: str) -> str:
@@ -49,9 +51,9 @@ def ensure_dir(path: Path) -> None:
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise OutputError(f"{path}: 无法创建输出文件夹（{exc.strerror}）") from None
+        raise OutputError("OUTPUT_DIR_UNCREATABLE", path=path, reason=_reason(exc)) from None
     if not os.access(path, os.W_OK):
-        raise OutputError(f"{path}: 输出文件夹不可写")
+        raise OutputError("OUTPUT_DIR_READONLY", path=path)
 
 
 @contextlib.contextmanager
@@ -65,21 +67,29 @@ def atomic_path(target: Path) -> Iterator[str]:
         fd, tmp = tempfile.mkstemp(prefix=".~xltool-", suffix=target.suffix, dir=target.parent)
         os.close(fd)
     except OSError as exc:  # read-only file system, no space left, …
-        raise OutputError(f"{target}: 无法写入（{exc.strerror or exc}）") from None
+        raise OutputError("OUTPUT_UNWRITABLE", path=target, reason=_reason(exc)) from None
     try:
         yield tmp
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp creates 0600; outputs are ordinary files
         os.replace(tmp, target)
     except OSError as exc:
-        raise OutputError(f"{target}: 无法写入（{exc.strerror or exc}）") from None
+        raise OutputError("OUTPUT_UNWRITABLE", path=target, reason=_reason(exc)) from None
     except Exception as exc:  # writers that wrap the OSError (XlsxWriter's FileCreateError)
         cause = exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else exc.__cause__
         if isinstance(cause, OSError):
-            raise OutputError(f"{target}: 无法写入（{cause.strerror or cause}）") from None
+            raise OutputError("OUTPUT_UNWRITABLE", path=target, reason=_reason(cause)) from None
         raise
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+
+
+def _reason(exc: OSError) -> str:
+    """The operating system's reason, as its error name (ENOSPC, EACCES …) with the system's text."""
+    import errno
+
+    name = errno.errorcode.get(exc.errno or 0, "")
+    return f"{name} {exc.strerror}".strip() if exc.strerror else (name or type(exc).__name__)
 
 
 def _umask() -> int:

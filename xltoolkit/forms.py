@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
-from typing import Optional
+from typing import Iterable, Optional
 
 from .labels import Labels
 
@@ -26,6 +26,11 @@ class ColumnType(str, Enum):
     phone = "phone"  # input: a telephone number
 
 
+# Task status: the answer's stable keys, in dropdown order, defined once. Their words are the labels
+# ``status.<key>``; a return's cell text is mapped to the key once, on read (see `choice_key`).
+STATUS_KEYS = ("not_started", "on_track", "done", "lagging")
+
+
 @dataclass(frozen=True)
 class Column:
     """One column of a form.
@@ -37,6 +42,7 @@ class Column:
         input: True for cells the department fills in (unlocked, shaded); False for locked plan text.
         width: column width in Excel character units, chosen for Chinese text.
         max_length: longest accepted text for input text columns.
+        choices: for a choice column, the keys of its answers; their words are ``labels[f"{choice_group}.{key}"]``.
     """
 
     key: str
@@ -45,12 +51,27 @@ class Column:
     input: bool = False
     width: float = 12
     max_length: Optional[int] = None
+    choices: tuple[str, ...] = ()
+    choice_group: str = ""
 
     def header(self, labels: Labels) -> str:
         return labels[self.label]
 
-    def choices(self, labels: Labels) -> list[str]:
-        return list(labels["status.choices"]) if self.type is ColumnType.choice else []
+    def choice_labels(self, labels: Labels) -> list[str]:
+        """The answers as shown in the dropdown, in order."""
+        return [labels[f"{self.choice_group}.{k}"] for k in self.choices]
+
+    def choice_key(self, text: str, vocabularies: "Iterable[Labels]") -> Optional[str]:
+        """The key of an answer's text in any of `vocabularies` (the return's own words first), or None."""
+        wanted = text.strip()
+        for labels in vocabularies:
+            for key in self.choices:
+                try:
+                    if str(labels[f"{self.choice_group}.{key}"]).strip() == wanted:
+                        return key
+                except KeyError:
+                    continue
+        return None
 
 
 @dataclass(frozen=True)
@@ -100,7 +121,8 @@ TASK_FORM = Form("tasks", (
     Column("targets", "columns.task_targets", ColumnType.text, width=26),
     Column("role", "columns.role", ColumnType.text, width=8),
     Column("others", "columns.other_units", ColumnType.text, width=18),
-    Column("status", "columns.status", ColumnType.choice, input=True, width=12),
+    Column("status", "columns.status", ColumnType.choice, input=True, width=12, choices=STATUS_KEYS,
+           choice_group="status"),
     Column("progress", "columns.progress", ColumnType.percent, input=True, width=12),
     Column("work", "columns.work", ColumnType.longtext, input=True, width=30, max_length=TEXT_LIMIT),
     Column("problems", "columns.problems", ColumnType.longtext, input=True, width=22, max_length=TEXT_LIMIT),

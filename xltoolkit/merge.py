@@ -20,6 +20,7 @@ from .labels import Labels
 from .metadata import PROPERTY_PREFIX, ReturnMeta
 from .model import Period, Plan
 from .plans import fingerprint
+from .problems import XltoolError
 from .reading import RawReturn, ReturnFileError, read_return
 from .validation import ReturnResult, file_failure, lock_file, validate_return
 
@@ -39,8 +40,8 @@ class InputFile:
         return name.startswith("~$") or name.startswith(".~lock.") or name.startswith(".~xltool-")
 
 
-class NoInputError(Exception):
-    """Nothing to merge: the paths hold no candidate files."""
+class NoInputError(XltoolError):
+    """An input path that does not exist (INPUT_NOT_FOUND) or paths with no candidate file (INPUT_NONE)."""
 
 
 def collect_inputs(paths: Iterable[Path]) -> list[InputFile]:
@@ -56,7 +57,7 @@ def collect_inputs(paths: Iterable[Path]) -> list[InputFile]:
         elif given.exists():
             _add(found, seen, given, given.name)
         else:
-            raise NoInputError(f"{given}: 文件或文件夹不存在")
+            raise NoInputError("INPUT_NOT_FOUND", path=given)
     return found
 
 
@@ -268,7 +269,7 @@ def merge(plan: Plan, period: Period, files: list[ReadFile], labels: Labels, *, 
 
     started = time.perf_counter()
     results = check_files(files, plan, period, labels, jobs=jobs, progress=progress)
-    c = consolidate(plan, period, results, labels, on_duplicate=on_duplicate)
+    c = consolidate(plan, period, results, on_duplicate=on_duplicate)
     outcome = MergeOutcome(consolidation=c)
     stamp = (now or dt.datetime.now()).replace(microsecond=0).isoformat(sep=" ")
     with atomic_path(out) as tmp:
@@ -301,7 +302,7 @@ def write_feedback_files(results: list[ReturnResult], folder: Path, labels: Labe
     for r, stem in zip(marked, stems):
         target = folder / f"{stem}_退回修改.xlsx"
         if target.resolve() == Path(r.path).resolve():
-            raise OutputError(f"{target}: 退回文件不能覆盖原填报表，请换一个 --feedback 文件夹")
+            raise OutputError("OUTPUT_OVER_INPUT", path=target, input=r.path)
         try:
             with atomic_path(target) as tmp:
                 write_feedback(r, r.path, tmp, labels)

@@ -81,14 +81,14 @@ class ReturnResult:
 
 def file_failure(path: str, display: str, exc: ReturnFileError, labels: Labels) -> ReturnResult:
     """A file that could not be read at all."""
-    sink = ProblemSink(labels, display)
+    sink = ProblemSink(display)
     detail = f"：{exc.detail}" if exc.code == "FILE_NOT_XLSX" and exc.detail else exc.detail
     sink.add(exc.code, detail=detail)
     return ReturnResult(file=display, path=path, status="rejected", problems=sink.problems)
 
 
 def lock_file(path: str, display: str, labels: Labels) -> ReturnResult:
-    sink = ProblemSink(labels, display)
+    sink = ProblemSink(display)
     sink.add("FILE_LOCK_SKIPPED")
     return ReturnResult(file=display, path=path, status="skipped", problems=sink.problems)
 
@@ -96,7 +96,7 @@ def lock_file(path: str, display: str, labels: Labels) -> ReturnResult:
 def validate_return(raw: RawReturn, plan: Plan, period: Period, plan_fingerprint: str, labels: Labels,
                     display: Optional[str] = None) -> ReturnResult:
     display = display or raw.name
-    sink = ProblemSink(labels, display)
+    sink = ProblemSink(display)
     result = ReturnResult(file=display, path=raw.path, status="rejected", problems=sink.problems)
     unit = _identify(raw, plan, period, plan_fingerprint, sink, labels)
     if unit is None:
@@ -392,11 +392,14 @@ def _text_field(row: RawRow, key: str, form: Form, sink: ProblemSink) -> str:
     return text
 
 
-def _check_task(task, unit: Unit, row: RawRow, sink: ProblemSink, labels: Labels) -> TaskReport:
+def _check_task(task, unit: Unit, row: RawRow, sink: ProblemSink, labels: Labels,
+                vocabularies: tuple[Labels, ...] = ()) -> TaskReport:
     form = TASK_FORM
     report = TaskReport(task_id=task.id, unit=unit.name, role=task.role_of(unit.name) or "",
                         cells={k: c.ref for k, c in row.values.items()})
-    choices = list(labels["status.choices"])
+    vocabularies = vocabularies or (labels,)
+    status_col = form.column("status")
+    choices = status_col.choice_labels(labels)
     status_cell = _usable(row.values.get("status"), "columns.status", sink)
     status = _as_text(status_cell.value) if status_cell else ""
     report.work = _text_field(row, "work", form, sink)
@@ -405,11 +408,13 @@ def _check_task(task, unit: Unit, row: RawRow, sink: ProblemSink, labels: Labels
     if status_cell is not None:
         if not status:
             sink.add("VALUE_STATUS_EMPTY", cell=status_cell.ref, field="columns.status", item=task.id)
-        elif status not in choices:
-            sink.add("VALUE_STATUS_INVALID", cell=status_cell.ref, field="columns.status", value=status,
-                     choices="、".join(choices))
         else:
-            report.status = status
+            key = status_col.choice_key(status, vocabularies)
+            if key is None:
+                sink.add("VALUE_STATUS_INVALID", cell=status_cell.ref, field="columns.status", value=status,
+                         choices="、".join(choices))
+            else:
+                report.status = key
     progress_cell = _usable(row.values.get("progress"), "columns.progress", sink)
     if progress_cell is not None and _as_text(progress_cell.value) != "":
         number, normalized = parse_number(progress_cell.value)
@@ -423,19 +428,18 @@ def _check_task(task, unit: Unit, row: RawRow, sink: ProblemSink, labels: Labels
                 sink.add("VALUE_ACTUAL_NORMALIZED", cell=progress_cell.ref, field="columns.progress",
                          value=progress_cell.value, normalized=wording.number(number))
             report.progress = number
-    s = labels["status"]
-    if report.status == s["done"] and report.progress is not None and report.progress < 100:
+    if report.status == "done" and report.progress is not None and report.progress < 100:
         sink.add("VALUE_DONE_NOT_100", cell=progress_cell.ref, field="columns.progress",
                  value=wording.number(report.progress))
-    if report.status == s["not_started"] and report.progress is not None and report.progress > 0:
+    if report.status == "not_started" and report.progress is not None and report.progress > 0:
         sink.add("VALUE_NOT_STARTED_PROGRESS", cell=progress_cell.ref, field="columns.progress",
                  value=wording.number(report.progress))
     work_cell = row.values.get("work")
-    if (report.status and report.status != s["not_started"] and not report.work and work_cell is not None
+    if (report.status and report.status != "not_started" and not report.work and work_cell is not None
             and not _unreadable(work_cell)):
-        sink.add("VALUE_WORK_EMPTY", cell=work_cell.ref, field="columns.work", item=task.id, status=report.status)
+        sink.add("VALUE_WORK_EMPTY", cell=work_cell.ref, field="columns.work", item=task.id, status=status)
     problems_cell = row.values.get("problems")
-    if (report.status == s["lagging"] and not report.problems and problems_cell is not None
+    if (report.status == "lagging" and not report.problems and problems_cell is not None
             and not _unreadable(problems_cell)):
         sink.add("VALUE_PROBLEMS_EMPTY", cell=problems_cell.ref, field="columns.problems", item=task.id)
     return report

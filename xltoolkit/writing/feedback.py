@@ -74,7 +74,7 @@ def _target_cell(ws, ref: str):
 def comment_text(problems: list[Problem], labels: Labels) -> str:
     """All messages for one cell, one per line: "【错误】进展状态只能是 …"."""
     return "\n".join(labels.fmt("feedback.comment_line", severity=labels["severity." + p.severity.value],
-                                text=problem_text(p)) for p in problems)
+                                text=problem_text(p, labels)) for p in problems)
 
 
 def mark_cell(ws, ref: str, problems: list[Problem], labels: Labels) -> bool:
@@ -136,8 +136,8 @@ def write_notes_sheet(wb, result: ReturnResult, labels: Labels) -> None:
         _put_text(ws, 3, j, title, header)
         ws.column_dimensions[_letter(j)].width = width
     for n, p in enumerate(result.problems, start=1):
-        values = [n, labels["severity." + p.severity.value], _location(p), p.field or "", p.value or "",
-                  problem_text(p)]
+        values = [n, labels["severity." + p.severity.value], _location(p), p.field_label(labels), p.value or "",
+                  problem_text(p, labels)]
         for j, value in enumerate(values, start=1):
             _put_text(ws, 3 + n, j, value, body)
         height = row_height([(str(v), w) for v, w in zip(values, NOTE_COLUMNS) if isinstance(v, str)])

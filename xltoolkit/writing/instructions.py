@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 
+from ..forms import STATUS_KEYS
 from ..labels import Labels
 from ..model import Period, Plan
 from .styles import Styles
@@ -22,7 +23,7 @@ def write_instructions(workbook, styles: Styles, labels: Labels, plan: Plan, per
     period_label = labels.period(period)
     start, end = period_bounds(period)
     definitions = labels["instructions.status_separator"].join(
-        f"“{name}”{text}" for name, text in labels["status.definitions"].items())
+        f"“{labels['status.' + key]}”{labels['status.definitions.' + key]}" for key in STATUS_KEYS)
     values = {"plan": plan.title, "period": period_label, "start": start, "end": end,
               "doc_number": plan.doc_number or "", "status_definitions": definitions}
     ws.set_column(0, 0, 16)

@@ -242,7 +242,7 @@ def _write_summary(ws, styles: Styles, labels: Labels, plan: Plan, units: list[U
 
     At generation every status is blank, so each status count is 0 and 未填 equals 合计.
     """
-    statuses = list(labels["status.choices"])
+    statuses = TASK_FORM.column("status").choice_labels(labels)
     write_title(ws, styles, labels.fmt("summary_sheet.title", plan=plan.title, period=period_label),
                 len(statuses) + 2, subtitle=labels["summary_sheet.note"])
     ws.set_column(0, 0, 36)

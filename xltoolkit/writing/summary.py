@@ -19,6 +19,7 @@ from typing import Any, Optional, Union
 
 from .. import FORM_VERSION, __version__, wording
 from ..consolidation import Consolidation, IndicatorSummary, Submission, TaskSummary
+from ..forms import STATUS_KEYS
 from ..labels import Labels
 from ..metadata import ReturnMeta
 from ..model import IndicatorKind, UnitKind
@@ -32,7 +33,6 @@ HEADER_ROW = 2  # table sheets: title (row 0), subtitle (row 1), column headers 
 
 SUBMISSION_KEYS = ("ok", "problems", "rejected", "duplicate", "missing")
 ATTAINMENT_KEYS = ("met", "not_met", "no_data", "qualitative", "conflict")
-STATUS_KEYS = ("not_started", "on_track", "done", "lagging")  # label keys under `status`
 NOT_REPORTED = "not_reported"  # a task no deciding unit has reported on (status None)
 
 GREEN, LIGHT_BLUE, YELLOW, RED, GREY, ORANGE = "#C6EFCE", "#DDEBF7", "#FFEB9C", "#FFC7CE", "#E7E6E6", "#F8CBAD"
@@ -124,20 +124,15 @@ def put_merged(ws, row: int, first_col: int, last_col: int, value: Value, fmt) -
     put(ws, row, first_col, value, fmt)
 
 
-def problem_text(p: Problem) -> str:
+def problem_text(p: Problem, labels: Labels) -> str:
     """A problem's message without its location, where the place is shown apart (columns, a cell
     comment). Messages about a whole file keep the location: the file is their subject."""
-    return p.text if p.sheet and p.text else p.message
+    return p.text(labels) if p.sheet else p.message(labels)
 
 
-def status_key(status: Optional[str], labels: Labels) -> str:
-    """The label key of a status text ("滞后" -> "lagging"); None -> NOT_REPORTED."""
-    if status is None:
-        return NOT_REPORTED
-    for key in STATUS_KEYS:
-        if labels["status." + key] == status:
-            return key
-    return NOT_REPORTED
+def status_key(status: Optional[str]) -> str:
+    """A task's status key for counting and colouring: None (no deciding unit reported) -> NOT_REPORTED."""
+    return status or NOT_REPORTED
 
 
 def _status_label(book: Book, key: str) -> str:
@@ -318,7 +313,7 @@ def _overview_submissions(ws, book: Book, row: int) -> tuple[tuple[int, int, int
 
 
 def _task_counts(book: Book, tasks: list[TaskSummary]) -> tuple[Counter, int]:
-    counts = Counter(status_key(t.status, book.labels) for t in tasks)
+    counts = Counter(status_key(t.status) for t in tasks)
     return counts, sum(1 for t in tasks if t.disagreement)
 
 
@@ -413,7 +408,7 @@ def _style_chart(chart, title: str) -> None:
 
 def _overview_lagging(ws, book: Book, row: int) -> None:
     """Tasks whose status is 滞后: id, title, lead units, the problems their deciding units reported."""
-    lagging = [t for t in book.c.tasks if status_key(t.status, book.labels) == "lagging"]
+    lagging = [t for t in book.c.tasks if status_key(t.status) == "lagging"]
     ws.write_string(row, 0, book.t("overview.lagging_section", count=len(lagging)), book.styles.section)
     if not lagging:
         ws.write_string(row + 1, 0, book.t("overview.lagging_none"), book.styles.plain)
@@ -482,7 +477,7 @@ def write_tasks(book: Book) -> None:
 
 
 def _task_row(book: Book, t: TaskSummary, chapter_title: str) -> list[Any]:
-    key = status_key(t.status, book.labels)
+    key = status_key(t.status)
     return [t.task.id, chapter_title, t.task.title, "、".join(t.task.lead_units),
             "、".join(t.task.responsible_units), (_status_label(book, key), book.tinted("status", key)),
             t.progress, book.t("flag_yes") if t.disagreement else "",
@@ -494,7 +489,7 @@ def _task_row(book: Book, t: TaskSummary, chapter_title: str) -> list[Any]:
 def _task_report_line(book: Book, r) -> str:
     """ "区发改局（牵头）：正常推进 60%｜work" """
     progress = "" if r.progress is None else " " + book.t("progress", value=wording.number(r.progress))
-    line = book.t("report_line", who=_who(book, r.unit, r.role), status=r.status or book.t("no_status"),
+    line = book.t("report_line", who=_who(book, r.unit, r.role), status=book.labels["status." + r.status] if r.status else book.t("no_status"),
                   progress=progress)
     return line + book.t("text_separator") + r.work if r.work else line
 
@@ -550,7 +545,7 @@ def write_problems(book: Book) -> None:
     rows, colors = [], []
     for n, p in enumerate(book.c.problems, start=1):
         rows.append([n, labels["severity." + p.severity.value], p.code, p.unit or "", p.file, p.sheet or "",
-                     p.cell or "", p.field or "", p.value or "", problem_text(p)])
+                     p.cell or "", p.field_label(labels), p.value or "", problem_text(p, labels)])
         colors.append(ERROR_ROW_FILL if p.severity.value == "error" else None)
     _table_sheet(book, "problems", cols, rows, colors, freeze_cols=2)
 
@@ -625,5 +620,5 @@ def _detail_rows(book: Book, s: Submission, index: Optional[_DetailIndex] = None
         if r is None:
             out.append(base + [not_reported, None, None, "", "", "", "", "", file if used else ""])
         else:
-            out.append(base + [r.status or "", r.progress, None, "", r.work, r.problems, r.next_steps, "", file])
+            out.append(base + [book.labels["status." + r.status] if r.status else "", r.progress, None, "", r.work, r.problems, r.next_steps, "", file])
     return out

@@ -65,12 +65,12 @@ def write_table(ws, styles: Styles, labels: Labels, form: Form, row: int,
     last = first + len(items) - 1
     for c, col in enumerate(form.columns):
         if col.input:
-            validate(ws, labels, first, last, c, col.type, col.max_length)
+            validate(ws, labels, first, last, c, col.type, col.max_length, col.choice_labels(labels))
     return last + 1
 
 
 def validate(ws, labels: Labels, first: int, last: int, col: int, ctype: ColumnType,
-             max_length: Optional[int]) -> None:
+             max_length: Optional[int], choices: Optional[list[str]] = None) -> None:
     """Data validation with zh-CN prompts; the merge re-checks everything, this only helps typing."""
 
     def prompt(key: str, **kw) -> dict:
@@ -80,7 +80,7 @@ def validate(ws, labels: Labels, first: int, last: int, col: int, ctype: ColumnT
                 "error_title": err_title, "error_message": err_message.format(**kw)}
 
     if ctype is ColumnType.choice:
-        opts = {"validate": "list", "source": list(labels["status.choices"]), **prompt("status")}
+        opts = {"validate": "list", "source": list(choices or []), **prompt("status", choices="、".join(choices or []))}
     elif ctype is ColumnType.percent:
         opts = {"validate": "decimal", "criteria": "between", "minimum": 0, "maximum": 100, **prompt("progress")}
     elif ctype is ColumnType.number:
