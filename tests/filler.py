@@ -18,7 +18,6 @@ from typing import Any
 from xltoolkit.labels import Labels
 from xltoolkit.model import Period, Plan
 from xltoolkit.reading import RawReturn, read_return
-from xltoolkit.validation import period_dates
 
 UNO_TOOL = Path(__file__).parent / "office" / "uno_tool.py"
 
@@ -38,7 +37,7 @@ def answers(raw: RawReturn, plan: Plan, period: Period, labels: Labels, seed: in
     """Valid answers for every input cell of a generated return, varied by `seed` and item."""
     from xltoolkit.forms import STATUS_KEYS
     a = Answers(sheet=raw.unit_sheet)
-    _, end = period_dates(period)
+    end = period.end
     header = {"reporter": f"填报人{seed % 97}", "phone": f"027-{87000000 + seed % 999999}",
               "date": end, "reviewer": f"审核人{seed % 89}"}
     for key, value in header.items():

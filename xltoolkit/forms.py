@@ -91,6 +91,11 @@ class Form:
         return self.columns[self.index(key)]
 
     @property
+    def id_index(self) -> int:
+        """The column holding each row's stable id (the reader finds rows by it)."""
+        return next(i for i, c in enumerate(self.columns) if c.type is ColumnType.id)
+
+    @property
     def inputs(self) -> tuple[Column, ...]:
         return tuple(c for c in self.columns if c.input)
 
@@ -159,6 +164,25 @@ UNASSIGNED_FORM = Form("unassigned", (
 ))
 
 FORMS = (INDICATOR_FORM, TASK_FORM)
+FORMS_BY_KEY = {f.key: f for f in (INDICATOR_FORM, TASK_FORM, MASTER_INDICATOR_FORM, UNASSIGNED_FORM)}
+
+
+def vocabulary(labels: Labels, forms: Iterable[Form] = FORMS) -> dict:
+    """The words a workbook was written with, by key: each form's column headers and each choice
+    column's answers. Written into the workbook's metadata so that a reader in another locale (or
+    after a wording change) still maps the headers and answers to their keys."""
+    out: dict = {"forms": {}, "choices": {}}
+    for form in forms:
+        out["forms"][form.key] = {c.key: c.header(labels) for c in form.columns}
+        for c in form.columns:
+            if c.choices:
+                out["choices"][c.choice_group] = {k: labels[f"{c.choice_group}.{k}"] for k in c.choices}
+    return out
+
+
+def vocabulary_labels(vocab: dict) -> Labels:
+    """A vocabulary read from a workbook as a Labels object answering ``<group>.<key>`` for choices."""
+    return Labels(dict(vocab.get("choices") or {}))
 SHEET_WIDTH = max(len(f.columns) for f in FORMS)  # columns a unit sheet spans
 
 

@@ -17,11 +17,11 @@ from typing import Callable, Iterable, Optional
 from .consolidation import Consolidation, consolidate
 from .files import OutputError, atomic_path, ensure_dir, safe_filename, unique_names
 from .labels import Labels
-from .metadata import PROPERTY_PREFIX, ReturnMeta
+from .metadata import ReturnMeta
 from .model import Period, Plan
 from .plans import fingerprint
 from .problems import XltoolError
-from .reading import RawReturn, ReturnFileError, read_return
+from .reading import RawReturn, ReturnFileError, read_custom_properties, read_return
 from .validation import ReturnResult, file_failure, lock_file, validate_return
 
 # Files a folder is searched for: returns, and the wrong formats departments send instead (reported).
@@ -124,33 +124,9 @@ def scan_inputs(inputs: list[InputFile], labels: Labels, *, need_meta: bool = Tr
     return out
 
 
-MAX_PROPERTIES_BYTES = 256 * 1024  # docProps/custom.xml of a return is about 1.5 KB
-
-
 def _quick_identity(path: Path) -> Optional[ReturnMeta]:
-    """The identity in docProps/custom.xml, or None (absent, oversized, not a zip, unsafe XML …)."""
-    import zipfile
-
-    from defusedxml import ElementTree as ET
-
-    try:
-        with zipfile.ZipFile(path) as zf:
-            info = zf.getinfo("docProps/custom.xml")
-            if info.file_size > MAX_PROPERTIES_BYTES:
-                return None
-            with zf.open(info) as fh:
-                data = fh.read(MAX_PROPERTIES_BYTES + 1)  # sizes in zip headers can lie
-        if len(data) > MAX_PROPERTIES_BYTES:
-            return None
-        root = ET.fromstring(data)
-    except Exception:  # noqa: BLE001 - any trouble: the full read decides
-        return None
-    props = {}
-    for prop in root:
-        name = prop.get("name", "")
-        if name.startswith(PROPERTY_PREFIX) and len(prop):
-            props[name[len(PROPERTY_PREFIX):]] = (prop[0].text or "").strip()
-    return ReturnMeta.from_mapping(props)
+    """The identity in the document properties, or None (absent, oversized, not a zip, unsafe XML …)."""
+    return ReturnMeta.from_mapping(read_custom_properties(path))
 
 
 def infer_plan_id(files: list[ReadFile]) -> Optional[str]:

@@ -11,6 +11,8 @@ from dataclasses import asdict, dataclass, fields
 from typing import Optional
 
 PROPERTY_PREFIX = "xltool."
+VOCABULARY_KEY = "vocabulary"  # metadata-sheet row holding forms.vocabulary() as JSON (not a property)
+MAX_VOCABULARY_CHARS = 16_000
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,25 @@ class ReturnMeta:
         if any(not str(data.get(k, "")).strip() for k in required):
             return None
         return cls(**{k: _clean(data[k]) for k in names if k in data})
+
+
+def parse_vocabulary(text) -> Optional[dict]:
+    """The vocabulary JSON of a metadata sheet, or None when absent, oversized or malformed."""
+    import json
+
+    if not isinstance(text, str) or not text or len(text) > MAX_VOCABULARY_CHARS:
+        return None
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("forms"), dict):
+        return None
+    forms = {k: v for k, v in data["forms"].items()
+             if isinstance(v, dict) and all(isinstance(t, str) for t in v.values())}
+    choices = {k: v for k, v in (data.get("choices") or {}).items()
+               if isinstance(v, dict) and all(isinstance(t, str) for t in v.values())}
+    return {"forms": forms, "choices": choices}
 
 
 def _clean(value) -> str:

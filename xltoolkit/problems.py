@@ -46,6 +46,8 @@ class ProblemCode(str, Enum):
     META_OTHER_PERIOD = "META_OTHER_PERIOD"
     META_UNKNOWN_UNIT = "META_UNKNOWN_UNIT"
     META_NOT_A_RETURN = "META_NOT_A_RETURN"
+    META_OLD_FORM = "META_OLD_FORM"
+    META_NEWER_FORM = "META_NEWER_FORM"
     META_DUPLICATE_UNIT = "META_DUPLICATE_UNIT"
     META_DUPLICATE_SUPERSEDED = "META_DUPLICATE_SUPERSEDED"
     # Structure of the unit sheet
@@ -105,6 +107,8 @@ CODES: dict[ProblemCode, Severity] = {
     ProblemCode.META_OTHER_PERIOD: E,
     ProblemCode.META_UNKNOWN_UNIT: E,
     ProblemCode.META_NOT_A_RETURN: W,
+    ProblemCode.META_OLD_FORM: W,
+    ProblemCode.META_NEWER_FORM: E,
     ProblemCode.META_DUPLICATE_UNIT: E,
     ProblemCode.META_DUPLICATE_SUPERSEDED: W,
     # Structure of the unit sheet
@@ -139,6 +143,24 @@ CODES: dict[ProblemCode, Severity] = {
     ProblemCode.VALUE_FORMULA_NO_RESULT: E,
     ProblemCode.VALUE_ERROR: E,
 }
+
+
+class LabelRef(tuple):
+    """A message parameter that is a label, not a value: one or more label keys, rendered (joined
+    with 、) only when the message is. In JSON it is the list of keys."""
+
+    def __new__(cls, *keys: str):
+        return super().__new__(cls, keys)
+
+    def __getnewargs__(self):  # pickled to worker processes and back
+        return tuple(self)
+
+    def render(self, labels: Labels) -> str:
+        return "、".join(str(labels[k]) for k in self)
+
+
+def _rendered(params: Mapping[str, Any], labels: Labels) -> dict[str, Any]:
+    return {k: v.render(labels) if isinstance(v, LabelRef) else v for k, v in params.items()}
 
 
 def shown(value: Any, limit: int = 60) -> str:
@@ -193,7 +215,7 @@ class Problem:
     def text(self, labels: Labels) -> str:
         """The rule and what to do, without the location (for places that show the location apart)."""
         return labels.fmt(f"problems.{self.code}", field=self.field_label(labels),
-                          value=shown(self.value), **self.params)
+                          value=shown(self.value), **_rendered(self.params, labels))
 
     def message(self, labels: Labels) -> str:
         """Location, then the rule and what to do."""
@@ -212,6 +234,8 @@ class Problem:
 
 
 def _plain(value: Any) -> Any:
+    if isinstance(value, LabelRef):
+        return list(value)
     return value if isinstance(value, (str, int, float, bool)) or value is None else str(value)
 
 
@@ -266,7 +290,7 @@ class XltoolError(Exception):
         return "\n".join(lines)
 
     def line(self, labels: Labels) -> str:
-        text = labels.fmt(f"{self.group}.{self.code}", path=self.path, **self.params)
+        text = labels.fmt(f"{self.group}.{self.code}", path=self.path, **_rendered(self.params, labels))
         if self.where:
             text = labels.fmt("errors._located", where=self.where, message=text)
         if self.path and "{path}" not in str(labels[f"{self.group}.{self.code}"]):

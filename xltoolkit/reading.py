@@ -15,7 +15,7 @@ from typing import Any, Optional
 
 from .forms import FORMS, HEADER_FIELDS, LAYOUT, MASTER_INDICATOR_FORM, UNASSIGNED_FORM, Form
 from .labels import Labels
-from .metadata import PROPERTY_PREFIX, ReturnMeta
+from .metadata import PROPERTY_PREFIX, VOCABULARY_KEY, ReturnMeta, parse_vocabulary
 from .sheetnames import SheetNamer, fixed_sheet_names
 
 # Limits and the file-level checks live in container.py (re-exported here for callers and tests).
@@ -61,8 +61,9 @@ class RawReturn:
     header: dict[str, Cell] = field(default_factory=dict)
     sections: list[Section] = field(default_factory=list)
     rows: list[RawRow] = field(default_factory=list)
-    stray_rows: list[Cell] = field(default_factory=list)  # rows with input-area values but no id
+    stray_rows: list[Cell] = field(default_factory=list)  # rows under a section with values but no id
     merged: list[str] = field(default_factory=list)  # merged ranges on the unit sheet ("H18:I18")
+    vocabulary: Optional[dict] = None  # the form words the workbook was written with (see forms.vocabulary)
 
     @property
     def name(self) -> str:
@@ -85,16 +86,25 @@ def check_container(path: Path) -> dict[str, SheetFacts]:
     return inspect_container(path)
 
 
+MAX_PROPERTIES_BYTES = 256 * 1024  # docProps/custom.xml of a return is about 1.5 KB
+
+
 def read_custom_properties(path: Path) -> dict[str, str]:
-    """Custom document properties (docProps/custom.xml), parsed safely with defusedxml."""
+    """xltool's custom document properties (docProps/custom.xml), read with a size cap (zip headers
+    can lie, so the bytes are counted) and defusedxml. Empty when absent, oversized or malformed."""
     from defusedxml import ElementTree as ET
 
     try:
         with zipfile.ZipFile(path) as zf:
-            if "docProps/custom.xml" not in zf.namelist():
+            info = zf.getinfo("docProps/custom.xml")
+            if info.file_size > MAX_PROPERTIES_BYTES:
                 return {}
-            root = ET.fromstring(zf.read("docProps/custom.xml"))
-    except Exception:  # malformed or hostile XML: treat as absent, the sheet copy may still be there
+            with zf.open(info) as fh:
+                data = fh.read(MAX_PROPERTIES_BYTES + 1)
+        if len(data) > MAX_PROPERTIES_BYTES:
+            return {}
+        root = ET.fromstring(data)
+    except Exception:  # noqa: BLE001 - absent, malformed or hostile: the sheet copy may still be there
         return {}
     props = {}
     for prop in root:
@@ -102,6 +112,9 @@ def read_custom_properties(path: Path) -> dict[str, str]:
         if name.startswith(PROPERTY_PREFIX) and len(prop):
             props[name[len(PROPERTY_PREFIX):]] = (prop[0].text or "").strip()
     return props
+
+
+META_SHEET = "_xltool"  # the metadata sheet's name in every locale (labels sheets.meta names it too)
 
 
 def read_return(path: str | Path, labels: Labels, *, meta_only: bool = False) -> RawReturn:
@@ -116,24 +129,17 @@ def read_return(path: str | Path, labels: Labels, *, meta_only: bool = False) ->
     try:
         wb = CalamineWorkbook.from_path(str(path))
         raw.sheet_names = list(wb.sheet_names)
-        meta_sheet = labels["sheets.meta"]
-        if meta_sheet in raw.sheet_names:
-            grid = wb.get_sheet_by_name(meta_sheet).to_python(skip_empty_area=False)
-            pairs = {str(r[0]).strip(): r[1] for r in grid if len(r) >= 2 and r[0] != ""}
-            raw.meta = ReturnMeta.from_mapping(pairs)
-            raw.meta_source = "sheet" if raw.meta else None
-        if raw.meta is None:
-            raw.meta = ReturnMeta.from_mapping(read_custom_properties(path))
-            raw.meta_source = "properties" if raw.meta else None
+        _read_meta(raw, wb, labels)
         if meta_only:
             return raw
-        raw.unit_sheet = _pick_unit_sheet(raw, wb, labels)
+        words = Words.of(raw.vocabulary, labels)
+        raw.unit_sheet = _pick_unit_sheet(raw, wb, labels, words)
         if raw.unit_sheet is not None:
             grid = wb.get_sheet_by_name(raw.unit_sheet).to_python(skip_empty_area=False)
             if len(grid) > MAX_ROWS:
                 raise ReturnFileError("FILE_TOO_LARGE", f"{raw.unit_sheet}: {len(grid)} rows")
             sheet_facts = facts.get(raw.unit_sheet)
-            _read_unit_grid(raw, grid, labels, facts=sheet_facts)
+            _read_unit_grid(raw, grid, words, facts=sheet_facts)
             raw.merged = list(sheet_facts.merged) if sheet_facts else []
     except ReturnFileError:
         raise
@@ -142,19 +148,59 @@ def read_return(path: str | Path, labels: Labels, *, meta_only: bool = False) ->
     return raw
 
 
-def _pick_unit_sheet(raw: RawReturn, wb, labels: Labels) -> Optional[str]:
+def _read_meta(raw: RawReturn, wb, labels: Labels) -> None:
+    """The identity (hidden sheet first, else the document properties) and the form vocabulary."""
+    for meta_sheet in dict.fromkeys([META_SHEET, labels["sheets.meta"]]):
+        if meta_sheet in raw.sheet_names:
+            grid = wb.get_sheet_by_name(meta_sheet).to_python(skip_empty_area=False, nrows=100)
+            pairs = {str(r[0]).strip(): r[1] for r in grid if len(r) >= 2 and r[0] != ""}
+            raw.meta = ReturnMeta.from_mapping(pairs)
+            raw.meta_source = "sheet" if raw.meta else None
+            raw.vocabulary = parse_vocabulary(pairs.get(VOCABULARY_KEY))
+            break
+    if raw.meta is None:
+        raw.meta = ReturnMeta.from_mapping(read_custom_properties(Path(raw.path)))
+        raw.meta_source = "properties" if raw.meta else None
+
+
+@dataclass(frozen=True)
+class Words:
+    """How to recognize a form's header cells: for each form, header text -> column key. The
+    workbook's own vocabulary (written by generate, in whatever locale) comes first, then the
+    current labels, so a return written in one locale reads in another."""
+
+    headers: dict[str, dict[str, str]]  # form key -> {header text: column key}
+    id_texts: frozenset[str]  # texts of the id column's header, any form
+
+    @classmethod
+    def of(cls, vocabulary: Optional[dict], labels: Labels, forms: tuple[Form, ...] = FORMS) -> "Words":
+        headers: dict[str, dict[str, str]] = {}
+        for form in forms:
+            found: dict[str, str] = {}
+            own = (vocabulary or {}).get("forms", {}).get(form.key, {})
+            for col in form.columns:
+                for text in (own.get(col.key), col.header(labels)):
+                    if text:
+                        found.setdefault(str(text).strip(), col.key)
+            headers[form.key] = found
+        id_texts = frozenset(t for form in forms for t, k in headers[form.key].items()
+                             if k == form.columns[form.id_index].key)
+        return cls(headers, id_texts)
+
+
+def _pick_unit_sheet(raw: RawReturn, wb, labels: Labels, words: Words) -> Optional[str]:
     """The unit's sheet: named in the metadata, else the one visible sheet with a form header."""
     if raw.meta is not None:
         expected = SheetNamer(fixed_sheet_names(labels)).name(raw.meta.unit_name)
         if expected in raw.sheet_names:
             return expected
-    fixed = set(fixed_sheet_names(labels))
-    id_header = labels["columns.id"]
+    fixed = {*fixed_sheet_names(labels), META_SHEET}
+    id_col = FORMS[0].id_index
     for name in raw.sheet_names:
         if name in fixed:
             continue
         grid = wb.get_sheet_by_name(name).to_python(skip_empty_area=False, nrows=200)
-        if any(row and str(row[0]).strip() == id_header for row in grid):
+        if any(len(row) > id_col and str(row[id_col]).strip() in words.id_texts for row in grid):
             return name
     return None
 
@@ -163,8 +209,11 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value).strip()
 
 
-def _read_unit_grid(raw: RawReturn, grid: list[list[Any]], labels: Labels, all_forms: tuple[Form, ...] = FORMS,
+def _read_unit_grid(raw: RawReturn, grid: list[list[Any]], words: Words, all_forms: tuple[Form, ...] = FORMS,
                     facts: Optional[SheetFacts] = None) -> None:
+    """The header block, then each section: a header row (its id cell holds the id column's header)
+    and the item rows under it until a blank row. A row with values in it but no id is kept as a
+    stray row (reported: someone inserted a row or typed beside the table)."""
     formulas, errors = (facts.formulas, facts.errors) if facts else ({}, {})
 
     def cell(value: Any, ref: str) -> Cell:
@@ -176,14 +225,13 @@ def _read_unit_grid(raw: RawReturn, grid: list[list[Any]], labels: Labels, all_f
         r, c = LAYOUT.header_row(f.key), LAYOUT.value_col
         value = grid[r][c] if r < len(grid) and c < len(grid[r]) else ""
         raw.header[f.key] = cell(value, a1(r, c))
-    headers = {f.key: [h.strip() for h in f.headers(labels)] for f in all_forms}
     forms = {f.key: f for f in all_forms}
-    id_header = labels["columns.id"]
+    id_col = all_forms[0].id_index
     section: Optional[Section] = None
     for r, row in enumerate(grid):
-        first = _text(row[0]) if row else ""
-        if first == id_header:
-            section = _match_header(forms, headers, r, row)
+        first = _text(row[id_col]) if len(row) > id_col else ""
+        if first in words.id_texts:
+            section = _match_header(forms, words, r, row)
             raw.sections.append(section)
             continue
         if section is None:
@@ -196,20 +244,22 @@ def _read_unit_grid(raw: RawReturn, grid: list[list[Any]], labels: Labels, all_f
         if first:
             raw.rows.append(RawRow(item_id=first, form=form.key, row=r, values=values))
         else:
-            raw.stray_rows.append(Cell(r, a1(r, 0)))
+            raw.stray_rows.append(Cell(r, a1(r, form.id_index)))
 
 
-def _match_header(forms: dict[str, Form], headers: dict[str, list[str]], r: int, row: list[Any]) -> Section:
+def _match_header(forms: dict[str, Form], words: Words, r: int, row: list[Any]) -> Section:
+    """Which form a header row belongs to (the one whose headers it holds most of) and where each
+    of its columns is, by key."""
     found = [_text(v) for v in row]
-    best = max(forms, key=lambda k: len(set(found) & set(headers[k])))
-    form = forms[best]
-    columns, missing = {}, []
-    for col, header in zip(form.columns, headers[best]):
-        if header in found:
-            columns[col.key] = found.index(header)
-        else:
-            missing.append(col.key)
-    unexpected = [h for h in found if h and h not in headers[best]]
+    best = max(forms, key=lambda k: sum(1 for t in found if t in words.headers[k]))
+    form, texts = forms[best], words.headers[best]
+    columns: dict[str, int] = {}
+    for c, text in enumerate(found):
+        key = texts.get(text)
+        if key is not None and key not in columns:
+            columns[key] = c
+    missing = [col.key for col in form.columns if col.key not in columns]
+    unexpected = [t for t in found if t and t not in texts]
     return Section(form=best, header_row=r, columns=columns, missing=missing, unexpected=unexpected)
 
 
@@ -224,13 +274,14 @@ def count_filled_inputs(path: str | Path, labels: Labels) -> int:
     fixed = set(fixed_sheet_names(labels))
     no_inputs = {labels[f"sheets.{k}"] for k in ("instructions", "summary", "matrix", "calc", "meta")}
     all_forms = (*FORMS, MASTER_INDICATOR_FORM, UNASSIGNED_FORM)
+    words = Words.of(None, labels, all_forms)
     inputs = {f.key: {c.key for c in f.inputs} for f in all_forms}
     filled = 0
     for name in wb.sheet_names:
         if name in no_inputs:
             continue
         probe = RawReturn(path=str(path))
-        _read_unit_grid(probe, wb.get_sheet_by_name(name).to_python(skip_empty_area=False), labels, all_forms)
+        _read_unit_grid(probe, wb.get_sheet_by_name(name).to_python(skip_empty_area=False), words, all_forms)
         if not probe.sections:
             continue
         if name not in fixed:  # a unit sheet has a header block

@@ -14,11 +14,11 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from . import wording
-from .forms import HEADER_FIELDS, INDICATOR_FORM, TASK_FORM, Form
+from . import FORM_VERSION, wording
+from .forms import HEADER_FIELDS, INDICATOR_FORM, TASK_FORM, Column, ColumnType, Form, vocabulary_labels
 from .labels import Labels
 from .model import Period, Plan, Unit
-from .problems import Problem, ProblemSink, Severity, shown
+from .problems import LabelRef, Problem, ProblemSink, Severity, shown
 from .reading import Cell, RawReturn, RawRow, ReturnFileError
 from .sheetnames import unit_sheet_names
 
@@ -110,6 +110,7 @@ def validate_return(raw: RawReturn, plan: Plan, period: Period, plan_fingerprint
     sink.sheet = raw.unit_sheet
     result.sheet = raw.unit_sheet
     result.header = _check_header(raw, period, sink)
+    vocabularies = (vocabulary_labels(raw.vocabulary), labels) if raw.vocabulary else (labels,)
     indicators, tasks = plan.items_for(unit.name)
     rows = _check_structure(raw, plan, unit, sink, labels)
     _check_merged(raw, sink)
@@ -120,7 +121,7 @@ def validate_return(raw: RawReturn, plan: Plan, period: Period, plan_fingerprint
     for task in tasks:
         row = rows.get(task.id)
         if row is not None:
-            result.tasks.append(_check_task(task, unit, row, sink, labels))
+            result.tasks.append(_check_task(task, unit, row, sink, vocabularies))
     result.status = "problems" if sink.errors else "ok"
     return result
 
@@ -140,7 +141,12 @@ def _identify(raw: RawReturn, plan: Plan, period: Period, fp: str, sink: Problem
         sink.add("META_MISSING", sheet_name=raw.unit_sheet, unit_name=unit_name)
         return plan.unit(unit_name)
     if meta.kind != "return":
-        sink.add("META_NOT_A_RETURN", value=labels["metadata_kind"].get(meta.kind, meta.kind))
+        known = meta.kind in ("master", "summary")
+        sink.add("META_NOT_A_RETURN", kind=LabelRef(f"metadata_kind.{meta.kind}") if known else meta.kind)
+        return None
+    newer = _form_version_newer(meta.form_version)
+    if newer:
+        sink.add("META_NEWER_FORM", found=meta.form_version, expected=FORM_VERSION)
         return None
     if meta.plan_id != plan.id:
         sink.add("META_OTHER_PLAN", found=meta.plan_id, expected=plan.id)
@@ -154,7 +160,18 @@ def _identify(raw: RawReturn, plan: Plan, period: Period, fp: str, sink: Problem
         return None
     if meta.plan_fingerprint != fp:
         sink.add("META_OLD_VERSION", found=meta.plan_fingerprint, expected=fp)
+    if meta.form_version != FORM_VERSION:
+        sink.add("META_OLD_FORM", found=meta.form_version, expected=FORM_VERSION)
     return unit
+
+
+def _form_version_newer(found: str) -> bool:
+    """Whether a return's form version is newer than this xltool's (it cannot be read safely).
+    Versions are whole numbers; anything else counts as unknown, hence newer."""
+    try:
+        return int(found) > int(FORM_VERSION)
+    except ValueError:
+        return True
 
 
 # Structure --------------------------------------------------------------------------------------
@@ -240,13 +257,6 @@ def parse_date(value: Any) -> Optional[dt.date]:
         return None
 
 
-def period_dates(period: Period) -> tuple[dt.date, dt.date]:
-    import calendar
-
-    end_day = calendar.monthrange(period.year, period.end_month)[1]
-    return dt.date(period.year, period.start_month, 1), dt.date(period.year, period.end_month, end_day)
-
-
 def _check_header(raw: RawReturn, period: Period, sink: ProblemSink) -> dict[str, str]:
     header: dict[str, str] = {}
     for f in HEADER_FIELDS:
@@ -260,16 +270,16 @@ def _check_header(raw: RawReturn, period: Period, sink: ProblemSink) -> dict[str
         if not text:
             sink.add("HEADER_REQUIRED", cell=cell.ref, field=label)
             continue
-        if f.key == "phone":
+        if f.type is ColumnType.phone:
             if not valid_phone(text):
                 sink.add("HEADER_PHONE_INVALID", cell=cell.ref, field=label, value=text)
                 continue
-        elif f.key == "date":
+        elif f.type is ColumnType.date:
             day = parse_date(cell.value)
             if day is None:
                 sink.add("HEADER_DATE_INVALID", cell=cell.ref, field=label, value=text)
                 continue
-            start, end = period_dates(period)
+            start, end = period.start, period.end
             if not (start - DATE_SLACK_BEFORE <= day <= end + DATE_SLACK_AFTER):
                 sink.add("HEADER_DATE_OUT_OF_PERIOD", cell=cell.ref, field=label, value=day.isoformat(),
                          start=start.isoformat(), end=end.isoformat())
@@ -380,9 +390,22 @@ def _check_merged(raw: RawReturn, sink: ProblemSink) -> None:
             sink.add("STRUCT_MERGED_CELLS", cell=f"{m[1]}{m[2]}", value=rng)
 
 
-def _text_field(row: RawRow, key: str, form: Form, sink: ProblemSink) -> str:
-    col = form.column(key)
-    cell = _usable(row.values.get(key), col.label, sink)
+# Input cells are read by their column's type (forms.ColumnType): one reader per type, each turning
+# a cell into a value (None when empty or invalid) and reporting what is wrong with it. The rules
+# that relate several cells of a row (已完成 needs 100 %, 滞后 needs 存在问题 …) come after.
+
+
+@dataclass(frozen=True)
+class _Item:
+    """What a cell reader may need to know about the row's item."""
+
+    id: str
+    target: Any = None  # the indicator's Target (number columns: percent written as a fraction)
+    vocabularies: tuple[Labels, ...] = ()  # choice answers: the return's own words first
+
+
+def _read_longtext(col: Column, cell: Optional[Cell], sink: ProblemSink, item: _Item) -> str:
+    cell = _usable(cell, col.label, sink)
     if cell is None:
         return ""
     text = _as_text(cell.value)
@@ -392,81 +415,103 @@ def _text_field(row: RawRow, key: str, form: Form, sink: ProblemSink) -> str:
     return text
 
 
-def _check_task(task, unit: Unit, row: RawRow, sink: ProblemSink, labels: Labels,
-                vocabularies: tuple[Labels, ...] = ()) -> TaskReport:
-    form = TASK_FORM
+def _read_choice(col: Column, cell: Optional[Cell], sink: ProblemSink, item: _Item) -> Optional[str]:
+    cell = _usable(cell, col.label, sink)
+    if cell is None:
+        return None
+    text = _as_text(cell.value)
+    if not text:
+        sink.add("VALUE_STATUS_EMPTY", cell=cell.ref, field=col.label, item=item.id)
+        return None
+    key = col.choice_key(text, item.vocabularies)
+    if key is None:
+        sink.add("VALUE_STATUS_INVALID", cell=cell.ref, field=col.label, value=text,
+                 choices=LabelRef(*(f"{col.choice_group}.{k}" for k in col.choices)))
+    return key
+
+
+def _read_percent(col: Column, cell: Optional[Cell], sink: ProblemSink, item: _Item) -> Optional[float]:
+    """A share 0–100 (完成进度)."""
+    cell = _usable(cell, col.label, sink)
+    if cell is None or _as_text(cell.value) == "":
+        return None
+    number, normalized = parse_number(cell.value)
+    if number is None:
+        sink.add("VALUE_PROGRESS_NOT_NUMBER", cell=cell.ref, field=col.label, value=cell.value)
+        return None
+    if not 0 <= number <= 100:
+        sink.add("VALUE_PROGRESS_RANGE", cell=cell.ref, field=col.label, value=number)
+        return None
+    if normalized:
+        sink.add("VALUE_ACTUAL_NORMALIZED", cell=cell.ref, field=col.label, value=cell.value,
+                 normalized=wording.number(number))
+    return number
+
+
+def _read_number(col: Column, cell: Optional[Cell], sink: ProblemSink, item: _Item) -> Optional[float]:
+    """Any number in the item's unit of measure (本期实际值)."""
+    cell = _usable(cell, col.label, sink)
+    if cell is None or _as_text(cell.value) == "":
+        return None
+    number, normalized = parse_number(cell.value)
+    if number is None:
+        sink.add("VALUE_ACTUAL_NOT_NUMBER", cell=cell.ref, field=col.label, value=cell.value)
+        return None
+    if normalized:
+        sink.add("VALUE_ACTUAL_NORMALIZED", cell=cell.ref, field=col.label, value=cell.value,
+                 normalized=wording.number(number))
+    target = item.target
+    if (target is not None and target.unit == "%" and 0 < abs(number) < 1 and not normalized
+            and (target.low is None or abs(target.low) >= 1)):
+        sink.add("VALUE_ACTUAL_FRACTION", cell=cell.ref, field=col.label, value=wording.number(number),
+                 percent=wording.number(round(number * 100, 6)))
+    return number
+
+
+CELL_READERS = {
+    ColumnType.longtext: _read_longtext,
+    ColumnType.choice: _read_choice,
+    ColumnType.percent: _read_percent,
+    ColumnType.number: _read_number,
+}
+
+
+def _read_inputs(form: Form, row: RawRow, sink: ProblemSink, item: _Item) -> dict[str, Any]:
+    """Every input cell of `row`, read by its column's type."""
+    return {col.key: CELL_READERS[col.type](col, row.values.get(col.key), sink, item) for col in form.inputs}
+
+
+def _check_task(task, unit: Unit, row: RawRow, sink: ProblemSink,
+                vocabularies: tuple[Labels, ...]) -> TaskReport:
+    values = _read_inputs(TASK_FORM, row, sink, _Item(task.id, vocabularies=vocabularies))
     report = TaskReport(task_id=task.id, unit=unit.name, role=task.role_of(unit.name) or "",
+                        status=values["status"], progress=values["progress"], work=values["work"],
+                        problems=values["problems"], next_steps=values["next_steps"],
                         cells={k: c.ref for k, c in row.values.items()})
-    vocabularies = vocabularies or (labels,)
-    status_col = form.column("status")
-    choices = status_col.choice_labels(labels)
-    status_cell = _usable(row.values.get("status"), "columns.status", sink)
-    status = _as_text(status_cell.value) if status_cell else ""
-    report.work = _text_field(row, "work", form, sink)
-    report.problems = _text_field(row, "problems", form, sink)
-    report.next_steps = _text_field(row, "next_steps", form, sink)
-    if status_cell is not None:
-        if not status:
-            sink.add("VALUE_STATUS_EMPTY", cell=status_cell.ref, field="columns.status", item=task.id)
-        else:
-            key = status_col.choice_key(status, vocabularies)
-            if key is None:
-                sink.add("VALUE_STATUS_INVALID", cell=status_cell.ref, field="columns.status", value=status,
-                         choices="、".join(choices))
-            else:
-                report.status = key
-    progress_cell = _usable(row.values.get("progress"), "columns.progress", sink)
-    if progress_cell is not None and _as_text(progress_cell.value) != "":
-        number, normalized = parse_number(progress_cell.value)
-        if number is None:
-            sink.add("VALUE_PROGRESS_NOT_NUMBER", cell=progress_cell.ref, field="columns.progress",
-                     value=progress_cell.value)
-        elif not 0 <= number <= 100:
-            sink.add("VALUE_PROGRESS_RANGE", cell=progress_cell.ref, field="columns.progress", value=number)
-        else:
-            if normalized:
-                sink.add("VALUE_ACTUAL_NORMALIZED", cell=progress_cell.ref, field="columns.progress",
-                         value=progress_cell.value, normalized=wording.number(number))
-            report.progress = number
-    if report.status == "done" and report.progress is not None and report.progress < 100:
-        sink.add("VALUE_DONE_NOT_100", cell=progress_cell.ref, field="columns.progress",
-                 value=wording.number(report.progress))
-    if report.status == "not_started" and report.progress is not None and report.progress > 0:
-        sink.add("VALUE_NOT_STARTED_PROGRESS", cell=progress_cell.ref, field="columns.progress",
-                 value=wording.number(report.progress))
+    status, progress = report.status, report.progress
+    progress_ref = row.values["progress"].ref if "progress" in row.values else None
+    if status == "done" and progress is not None and progress < 100:
+        sink.add("VALUE_DONE_NOT_100", cell=progress_ref, field="columns.progress", value=wording.number(progress))
+    if status == "not_started" and progress is not None and progress > 0:
+        sink.add("VALUE_NOT_STARTED_PROGRESS", cell=progress_ref, field="columns.progress",
+                 value=wording.number(progress))
     work_cell = row.values.get("work")
-    if (report.status and report.status != "not_started" and not report.work and work_cell is not None
-            and not _unreadable(work_cell)):
-        sink.add("VALUE_WORK_EMPTY", cell=work_cell.ref, field="columns.work", item=task.id, status=status)
+    if status and status != "not_started" and not report.work and work_cell is not None and not _unreadable(work_cell):
+        sink.add("VALUE_WORK_EMPTY", cell=work_cell.ref, field="columns.work", item=task.id,
+                 status=LabelRef(f"status.{status}"))
     problems_cell = row.values.get("problems")
-    if (report.status == "lagging" and not report.problems and problems_cell is not None
-            and not _unreadable(problems_cell)):
+    if status == "lagging" and not report.problems and problems_cell is not None and not _unreadable(problems_cell):
         sink.add("VALUE_PROBLEMS_EMPTY", cell=problems_cell.ref, field="columns.problems", item=task.id)
     return report
 
 
 def _check_indicator(ind, unit: Unit, row: RawRow, sink: ProblemSink) -> IndicatorReport:
+    values = _read_inputs(INDICATOR_FORM, row, sink, _Item(ind.id, target=ind.target))
     report = IndicatorReport(indicator_id=ind.id, unit=unit.name, role=ind.role_of(unit.name) or "",
+                             actual=values["actual"], note=values["note"],
                              cells={k: c.ref for k, c in row.values.items()})
-    report.note = _text_field(row, "note", INDICATOR_FORM, sink)
-    cell = _usable(row.values.get("actual"), "columns.actual", sink)
-    if cell is None:
-        return report
-    if _as_text(cell.value) == "":
-        if not report.note and not _unreadable(row.values.get("note")):
-            sink.add("VALUE_ACTUAL_EMPTY", cell=cell.ref, field="columns.actual", item=ind.id)
-        return report
-    number, normalized = parse_number(cell.value)
-    if number is None:
-        sink.add("VALUE_ACTUAL_NOT_NUMBER", cell=cell.ref, field="columns.actual", value=cell.value)
-        return report
-    if normalized:
-        sink.add("VALUE_ACTUAL_NORMALIZED", cell=cell.ref, field="columns.actual", value=cell.value,
-                 normalized=wording.number(number))
-    target = ind.target
-    if (target.unit == "%" and 0 < abs(number) < 1 and not normalized
-            and (target.low is None or abs(target.low) >= 1)):
-        sink.add("VALUE_ACTUAL_FRACTION", cell=cell.ref, field="columns.actual", value=wording.number(number),
-                 percent=wording.number(round(number * 100, 6)))
-    report.actual = number
+    cell = row.values.get("actual")
+    if (cell is not None and _as_text(cell.value) == "" and not _unreadable(cell) and not report.note
+            and not _unreadable(row.values.get("note"))):
+        sink.add("VALUE_ACTUAL_EMPTY", cell=cell.ref, field="columns.actual", item=ind.id)
     return report

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import calendar
-
 from ..forms import STATUS_KEYS
 from ..labels import Labels
 from ..model import Period, Plan
@@ -12,16 +10,11 @@ from .workbook import protect, setup_print, write_title
 from .tables import row_height
 
 
-def period_bounds(period: Period) -> tuple[str, str]:
-    last_day = calendar.monthrange(period.year, period.end_month)[1]
-    return f"{period.year}-{period.start_month:02d}-01", f"{period.year}-{period.end_month:02d}-{last_day:02d}"
-
-
 def write_instructions(workbook, styles: Styles, labels: Labels, plan: Plan, period: Period,
                        password=None) -> None:
     ws = workbook.add_worksheet(labels["sheets.instructions"])
     period_label = labels.period(period)
-    start, end = period_bounds(period)
+    start, end = period.start.isoformat(), period.end.isoformat()
     definitions = labels["instructions.status_separator"].join(
         f"“{labels['status.' + key]}”{labels['status.definitions.' + key]}" for key in STATUS_KEYS)
     values = {"plan": plan.title, "period": period_label, "start": start, "end": end,

@@ -1,5 +1,6 @@
 """The master workbook: instructions, live summary, responsibility matrix, indicator sheets,
-unassigned items and one tab per unit. It also works as a single shared file to fill in.
+unassigned items and one tab per unit (the office's view of every unit's form; units fill in
+their own returns, which `merge` reads: a filled master is recognized and skipped, not merged).
 
 Every formula is written with its computed value, because LibreOffice shows the cached value of an
 xlsx formula as is and XlsxWriter's default cached value is 0.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Optional
 
+from ..forms import vocabulary
 from ..labels import Labels
 from ..metadata import ReturnMeta
 from ..model import Period, Plan, Unit
@@ -19,7 +20,7 @@ def write_return(path: str, plan: Plan, unit: Unit, period: Period, sheet_name: 
     write_instructions(workbook, styles, labels, plan, period, password)
     write_unit_sheet(workbook, styles, labels, plan, unit, period_label, sheet_name, password)
     workbook.worksheets()[1].activate()
-    write_metadata(workbook, meta, labels, styles)
+    write_metadata(workbook, meta, labels, styles, vocabulary(labels))
     workbook.set_properties({"title": f"{plan.title}（{unit.name}）", "subject": period_label,
                              "author": "xltool", "company": unit.name})
     save(workbook)

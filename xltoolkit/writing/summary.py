@@ -208,9 +208,7 @@ def _table_sheet(book: Book, sheet_key: str, cols: list[Col], rows: list[list[An
 
 
 def _subtitle_values(book: Book) -> dict[str, Any]:
-    from ..validation import period_dates
-
-    start, end = period_dates(book.c.period)
+    start, end = book.c.period.start, book.c.period.end
     unidentified = sum(1 for r in book.c.results if r.unit is None)
     return {"period": book.period_label, "start": start.isoformat(), "end": end.isoformat(),
             "generated_at": book.generated_at, "files": len(book.c.results), "unidentified": unidentified}

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Optional
 
 from ..labels import Labels
-from ..metadata import PROPERTY_PREFIX, ReturnMeta
+from ..metadata import PROPERTY_PREFIX, VOCABULARY_KEY, ReturnMeta
 from .styles import Styles
 
 # Text from plans and returns must stay text: never let XlsxWriter turn "=…" into a formula or
-# "http://…" into a link (see NOTES-office: "Strings that start with '='").
+# "http://…" into a link (XlsxWriter's write() does both by default).
 WORKBOOK_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
 
 
@@ -63,14 +63,23 @@ def protect(ws, password: Optional[str]) -> None:
     })
 
 
-def write_metadata(workbook, meta: ReturnMeta, labels: Labels, styles: Styles) -> None:
-    """The hidden `_xltool` sheet plus custom document properties (both survive a re-save)."""
+def write_metadata(workbook, meta: ReturnMeta, labels: Labels, styles: Styles,
+                   vocabulary: Optional[dict] = None) -> None:
+    """The hidden `_xltool` sheet plus custom document properties (both survive a re-save). The
+    sheet also holds the forms' `vocabulary` (header and answer words by key) as JSON, so the reader
+    maps them to keys whatever locale wrote the workbook."""
+    import json
+
     ws = workbook.add_worksheet(labels["sheets.meta"])
     ws.write_string(0, 0, labels["meta.note"])
-    for r, (key, value) in enumerate(meta.as_rows(), start=1):
+    rows = meta.as_rows()
+    for r, (key, value) in enumerate(rows, start=1):
         ws.write_string(r, 0, key)
         ws.write_string(r, 1, value)
         workbook.set_custom_property(PROPERTY_PREFIX + key, value)
+    if vocabulary is not None:
+        ws.write_string(len(rows) + 1, 0, VOCABULARY_KEY)
+        ws.write_string(len(rows) + 1, 1, json.dumps(vocabulary, ensure_ascii=False, sort_keys=True))
     ws.set_column(0, 0, 20)
     ws.set_column(1, 1, 40)
     ws.protect()
