@@ -42,7 +42,8 @@ from filler import answers, fill_openpyxl
 from xltoolkit.forms import HEADER_FIELDS, TEXT_LIMIT
 from xltoolkit.generate import generate
 from xltoolkit.labels import get_labels
-from xltoolkit.merge import collect_inputs, merge, read_inputs
+from xltoolkit.merge import (FeedbackOutput, JsonOutput, MergeRequest, SummaryOutput, collect_inputs, merge,
+                             read_inputs)
 from xltoolkit.model import Period
 from xltoolkit.plans import fingerprint, load_plan
 from xltoolkit.reading import ReturnFileError, read_return
@@ -298,12 +299,13 @@ def test_fuzz_merge(base, mutations, data):
         out.parent.mkdir()
         out.write_bytes(b"previous summary")  # replaced in one step
         files = read_inputs(collect_inputs([inbox]), base.labels)
-        outcome = merge(base.plan, PERIOD, files, base.labels, out=out, json_out=js, feedback_dir=fb)
+        outcome = merge(MergeRequest(base.plan, PERIOD, files),
+                        [SummaryOutput(out), JsonOutput(js), FeedbackOutput(fb)], base.labels)
         wb = openpyxl.load_workbook(out, read_only=True)
         assert wb.sheetnames
         wb.close()
         json.loads(js.read_text("utf-8"))
-        for p in outcome.feedback:
+        for p in outcome.paths("feedback"):
             openpyxl.load_workbook(p, read_only=True).close()
         assert {p.name: digest(p) for p in inbox.iterdir()} == before
         assert not list(tmp.rglob(".~xltool-*"))

@@ -14,7 +14,8 @@ from click.testing import CliRunner
 
 from xltoolkit.cli import main
 from xltoolkit.generate import PARALLEL_THRESHOLD, generate, resolve_jobs
-from xltoolkit.merge import collect_inputs, merge, read_inputs, scan_inputs, to_json
+from xltoolkit.merge import (MergeOptions, MergeRequest, SummaryOutput, collect_inputs, merge, read_inputs,
+                             scan_inputs, to_json)
 from xltoolkit.model import Period
 from xltoolkit.plans import plan_from_data
 
@@ -84,7 +85,7 @@ def test_merge_parallel_gives_the_same_result(outputs, plan, labels):
     for jobs in (1, 2):
         files = scan_inputs(collect_inputs([filled]), labels)
         out = root / f"summary_{jobs}.xlsx"
-        outcome = merge(plan, PERIOD, files, labels, out=out, now=NOW, jobs=jobs)
+        outcome = merge(MergeRequest(plan, PERIOD, files, MergeOptions(jobs=jobs, now=NOW)), [SummaryOutput(out)], labels)
         results[jobs] = (to_json(outcome.consolidation), _sheet_values(out), outcome.consolidation)
     assert results[1][0] == results[2][0]
     assert results[1][1] == results[2][1]
@@ -99,8 +100,10 @@ def test_lean_scan_matches_full_read(outputs, plan, labels):
     """Checking files read one at a time (scan_inputs) equals checking fully read files (read_inputs)."""
     root, _, _, filled = outputs
     inputs = collect_inputs([filled])
-    lean = merge(plan, PERIOD, scan_inputs(inputs, labels), labels, out=root / "lean.xlsx", now=NOW, jobs=1)
-    full = merge(plan, PERIOD, read_inputs(inputs, labels), labels, out=root / "full.xlsx", now=NOW, jobs=1)
+    lean = merge(MergeRequest(plan, PERIOD, scan_inputs(inputs, labels), MergeOptions(jobs=1, now=NOW)),
+                 [SummaryOutput(root / "lean.xlsx")], labels)
+    full = merge(MergeRequest(plan, PERIOD, read_inputs(inputs, labels), MergeOptions(jobs=1, now=NOW)),
+                 [SummaryOutput(root / "full.xlsx")], labels)
     assert to_json(lean.consolidation) == to_json(full.consolidation)
     assert [f.meta.unit_name for f in scan_inputs(inputs, labels) if f.meta] == \
         [f.raw.meta.unit_name for f in read_inputs(inputs, labels) if f.raw and f.raw.meta]

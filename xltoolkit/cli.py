@@ -213,8 +213,13 @@ def _progress(label: str):
     return progress
 
 
-def _read_for_plan(paths: tuple[Path, ...], plan_ref: Optional[str], period_text: Optional[str]):
-    """Collect and read the inputs; choose the plan (given, else the returns' own) and the period."""
+def _read_for_plan(paths: tuple[Path, ...], plan_ref: Optional[str], period_text: Optional[str],
+                   command: str = "validate"):
+    """Collect and read the inputs; choose the plan (given, else the returns' own) and the period.
+
+    When no period can be told and no file is readable as a workbook, the files' own problems
+    (FILE_NOT_XLSX, FILE_EMPTY …) are what the user needs to hear: they are printed and the command
+    ends (validate: exit 1, problems found; merge: exit 2, nothing could be done)."""
     from .merge import NoInputError, collect_inputs, infer_period, infer_plan_id, scan_inputs
     from .plans import bundled_plan_names
 
@@ -234,8 +239,29 @@ def _read_for_plan(paths: tuple[Path, ...], plan_ref: Optional[str], period_text
     else:
         per = infer_period(files, p)
         if per is None:
-            raise _fail(lab["cli_merge.no_period"])
+            _unreadable_files_or_fail(files, lab, command)
     return p, per, files
+
+
+def _unreadable_files_or_fail(files, lab, command: str) -> None:
+    """No period: report the files that are not workbooks at all, else ask for --period."""
+    from .validation import file_failure, lock_file
+
+    failed = [f for f in files if f.failure is not None or f.input.is_lock_file]
+    if not failed or len(failed) < len(files):
+        raise _fail(lab["cli_merge.no_period"])
+    errors = 0
+    for f in failed:
+        r = (lock_file(str(f.input.path), f.input.display, lab) if f.input.is_lock_file
+             else file_failure(str(f.input.path), f.input.display, f.failure, lab))
+        errors += r.errors
+        for problem in r.problems:
+            click.echo(f"{lab['severity.' + problem.severity.value]} {problem.code} {problem.message(lab)}",
+                       err=command == "merge")
+    if command == "merge" or not errors:
+        raise _fail(lab["cli_merge.no_period"])
+    click.echo(lab.fmt("cli_merge.validate_summary", files=len(files), errors=errors, warnings=0))
+    raise click.exceptions.Exit(EXIT_PROBLEMS)
 
 
 @main.command()
@@ -262,14 +288,20 @@ def merge(paths: tuple[Path, ...], plan_ref: Optional[str], period: Optional[str
     """
     import time
 
-    from .merge import default_summary_path, merge as run
+    from .merge import (FeedbackOutput, JsonOutput, MergeOptions, MergeRequest, SummaryOutput,
+                        default_summary_path, merge as run)
 
     started = time.perf_counter()
     lab = _labels()
-    p, per, files = _read_for_plan(paths, plan_ref, period)
+    p, per, files = _read_for_plan(paths, plan_ref, period, command="merge")
     out = out_path or default_summary_path(p, per)
-    outcome = run(p, per, files, lab, out=out, json_out=json_path, feedback_dir=feedback_dir,
-                  on_duplicate=on_duplicate, jobs=jobs, progress=_progress(lab["cli_merge.progress"]))
+    outputs = [SummaryOutput(out)]
+    if json_path is not None:
+        outputs.append(JsonOutput(json_path))
+    if feedback_dir is not None:
+        outputs.append(FeedbackOutput(feedback_dir))
+    request = MergeRequest(p, per, files, MergeOptions(on_duplicate=on_duplicate, jobs=jobs))
+    outcome = run(request, outputs, lab, progress=_progress(lab["cli_merge.progress"]))
     c = outcome.consolidation
     for problem in c.problems:
         click.echo(f"{lab['severity.' + problem.severity.value]} {problem.code} {problem.message(lab)}", err=True)
@@ -277,17 +309,17 @@ def merge(paths: tuple[Path, ...], plan_ref: Optional[str], period: Optional[str
     missing = [s.unit.name for s in c.submissions if s.status == "missing"]
     if missing:
         click.echo(lab.fmt("cli_merge.missing_units", units="、".join(missing)), err=True)
-    if outcome.json:
-        click.echo(lab.fmt("cli_merge.json_written", path=outcome.json))
+    if json_path is not None:
+        click.echo(lab.fmt("cli_merge.json_written", path=json_path))
     if feedback_dir is not None:
-        click.echo(lab.fmt("cli_merge.feedback_written", count=len(outcome.feedback), folder=feedback_dir))
+        click.echo(lab.fmt("cli_merge.feedback_written", count=len(outcome.paths("feedback")), folder=feedback_dir))
         for file, reason in outcome.feedback_skipped:
             click.echo(lab.fmt("cli.warning", message=lab.fmt("cli_merge.feedback_skipped", file=file,
                                                                reason=reason)), err=True)
     click.echo(lab.fmt("cli_merge.done", files=len(files), expected=len(c.submissions),
                        used=counts.get("ok", 0) + counts.get("problems", 0), missing=counts.get("missing", 0),
                        rejected=counts.get("rejected", 0), duplicate=counts.get("duplicate", 0),
-                       errors=c.errors, warnings=c.warnings, summary=outcome.summary,
+                       errors=c.errors, warnings=c.warnings, summary=out,
                        seconds=time.perf_counter() - started))
     raise click.exceptions.Exit(EXIT_PROBLEMS if c.errors else EXIT_OK)
 

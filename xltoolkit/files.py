@@ -15,6 +15,7 @@ _UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
 _RESERVED = {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$", *(f"COM{i}" for i in range(10)),
              *(f"LPT{i}" for i in range(10)), "COM¹", "COM²", "COM³", "LPT¹", "LPT²", "LPT³"}
 MAX_NAME_CHARS = 80
+TEMP_PREFIX = ".~xltool-"  # temporary files of atomic writes (skipped as inputs, never published)
 MAX_NAME_BYTES = 180  # UTF-8 bytes; file systems allow 255 per name, suffixes like "_退回修改.xlsx" need room
 
 
@@ -64,7 +65,7 @@ def atomic_path(target: Path) -> Iterator[str]:
     """
     ensure_dir(target.parent)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=".~xltool-", suffix=target.suffix, dir=target.parent)
+        fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=target.suffix, dir=target.parent)
         os.close(fd)
     except OSError as exc:  # read-only file system, no space left, …
         raise OutputError("OUTPUT_UNWRITABLE", path=target, reason=_reason(exc)) from None
@@ -72,16 +73,26 @@ def atomic_path(target: Path) -> Iterator[str]:
         yield tmp
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp creates 0600; outputs are ordinary files
         os.replace(tmp, target)
-    except OSError as exc:
-        raise OutputError("OUTPUT_UNWRITABLE", path=target, reason=_reason(exc)) from None
-    except Exception as exc:  # writers that wrap the OSError (XlsxWriter's FileCreateError)
-        cause = exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else exc.__cause__
-        if isinstance(cause, OSError):
-            raise OutputError("OUTPUT_UNWRITABLE", path=target, reason=_reason(cause)) from None
-        raise
+    except Exception as exc:
+        failure = as_output_error(exc, target)
+        if failure is None:
+            raise
+        raise failure from None
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+
+
+def as_output_error(exc: BaseException, target: Path) -> "OutputError | None":
+    """The OutputError for a writer's failure to write `target`: an OSError, or an error that wraps
+    one (XlsxWriter's FileCreateError); None for anything else (a bug, which must surface)."""
+    if isinstance(exc, OutputError):
+        return exc
+    cause = exc if isinstance(exc, OSError) else (
+        exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else exc.__cause__)
+    if isinstance(cause, OSError):
+        return OutputError("OUTPUT_UNWRITABLE", path=target, reason=_reason(cause))
+    return None
 
 
 def _reason(exc: OSError) -> str:
@@ -96,3 +107,77 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+class Staging:
+    """All-or-nothing outputs: every file is written to a temporary file beside its target first;
+    `commit` renames them all into place only when every one was written. If a rename fails
+    half-way, the targets already replaced are put back from hard-link backups, so either every
+    output is the new one or every earlier output is byte-identical to what it was.
+
+    Use as a context manager: leaving it by an exception removes every temporary file.
+    """
+
+    def __init__(self) -> None:
+        self._staged: list[tuple[str, Path]] = []
+
+    def __enter__(self) -> "Staging":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self.discard()
+
+    def path(self, target: Path) -> str:
+        """A temporary path to write `target` to (its folder is created and checked now)."""
+        target = Path(target)
+        ensure_dir(target.parent)
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=target.suffix, dir=target.parent)
+            os.close(fd)
+        except OSError as exc:
+            raise OutputError("OUTPUT_UNWRITABLE", path=target, reason=_reason(exc)) from None
+        self._staged.append((tmp, target))
+        return tmp
+
+    def commit(self) -> None:
+        mode = 0o666 & ~_umask()
+        backups: list[tuple[str, Path]] = []
+        done: list[Path] = []
+        try:
+            for tmp, target in self._staged:
+                os.chmod(tmp, mode)  # mkstemp creates 0600; outputs are ordinary files
+                if target.exists():
+                    backup = tempfile.mktemp(prefix=TEMP_PREFIX + "bak-", dir=target.parent)
+                    os.link(target, backup)
+                    backups.append((backup, target))
+            for tmp, target in self._staged:
+                os.replace(tmp, target)
+                done.append(target)
+        except OSError as exc:
+            for backup, target in backups:  # put back what was replaced
+                if target in done:
+                    with contextlib.suppress(OSError):
+                        os.replace(backup, target)
+            for target in done:
+                if not any(t == target for _, t in backups):
+                    with contextlib.suppress(OSError):
+                        os.unlink(target)
+            failed = next((t for _, t in self._staged if t not in done), self._staged[-1][1])
+            raise OutputError("OUTPUT_UNWRITABLE", path=failed, reason=_reason(exc)) from None
+        finally:
+            for backup, _ in backups:
+                with contextlib.suppress(OSError):
+                    os.unlink(backup)
+        self._staged = []
+
+    def drop(self, tmp: str) -> None:
+        """Give up one staged file (its writer failed and the caller carries on without it)."""
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        self._staged = [(t, target) for t, target in self._staged if t != tmp]
+
+    def discard(self) -> None:
+        for tmp, _ in self._staged:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+        self._staged = []

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Optional
 
 from .consolidation import Consolidation, consolidate
-from .files import OutputError, atomic_path, ensure_dir, safe_filename, unique_names
+from .files import OutputError, Staging, as_output_error, ensure_dir, safe_filename, unique_names
 from .labels import Labels
 from .metadata import ReturnMeta
 from .model import Period, Plan
@@ -222,90 +221,175 @@ def check_files(files: list[ReadFile], plan: Plan, period: Period, labels: Label
     return results
 
 
+# The merge itself: one request, a list of outputs ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MergeOptions:
+    """How to merge: `on_duplicate` "error" (two returns of one unit: use neither) or "newest";
+    `jobs` worker processes (None = auto, 1 = serial; same result); `now` the time stamped on outputs."""
+
+    on_duplicate: str = "error"
+    jobs: Optional[int] = None
+    now: Optional[dt.datetime] = None
+
+
 @dataclass
-class MergeOutcome:
+class MergeRequest:
+    """What to merge: the plan and period, and the candidate files (see `scan_inputs`)."""
+
+    plan: Plan
+    period: Period
+    files: list[ReadFile]
+    options: MergeOptions = field(default_factory=MergeOptions)
+
+
+@dataclass
+class MergeResult:
+    """The consolidation and what each output wrote (by output name), and feedback copies not made."""
+
     consolidation: Consolidation
-    summary: Optional[Path] = None
-    json: Optional[Path] = None
-    feedback: list[Path] = field(default_factory=list)
-    feedback_skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, reason): no copy made
-    seconds: float = 0.0
+    generated_at: str
+    written: dict[str, list[Path]] = field(default_factory=dict)
+    feedback_skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
+
+    def paths(self, name: str) -> list[Path]:
+        return self.written.get(name, [])
+
+
+class Output:
+    """An output of a merge: writes its files through `staging` (never in place) and returns the
+    final paths. All outputs of one merge are committed together or not at all."""
+
+    name = "output"
+    target: Path  # the file or folder named in messages when writing fails
+
+    def write(self, result: MergeResult, labels: Labels, staging: Staging) -> list[Path]:  # pragma: no cover
+        raise NotImplementedError
+
+
+@dataclass
+class SummaryOutput(Output):
+    path: Path
+    name = "summary"
+
+    @property
+    def target(self) -> Path:
+        return self.path
+
+    def write(self, result: MergeResult, labels: Labels, staging: Staging) -> list[Path]:
+        from .writing.summary import write_summary
+
+        write_summary(staging.path(self.path), result.consolidation, labels, result.generated_at)
+        return [self.path]
+
+
+@dataclass
+class JsonOutput(Output):
+    path: Path
+    name = "json"
+
+    @property
+    def target(self) -> Path:
+        return self.path
+
+    def write(self, result: MergeResult, labels: Labels, staging: Staging) -> list[Path]:
+        tmp = staging.path(self.path)
+        with open(tmp, "w", encoding="utf-8") as fh:
+            json.dump(to_json(result.consolidation, labels), fh, ensure_ascii=False, indent=2)
+        return [self.path]
+
+
+@dataclass
+class FeedbackOutput(Output):
+    """A marked-up copy of each identified return that has problems (originals untouched). A return
+    that openpyxl cannot open (calamine is more lenient, e.g. a part missing) gets no copy: it is
+    listed in `feedback_skipped` with the reason, and the other copies are still written."""
+
+    folder: Path
+    name = "feedback"
+
+    @property
+    def target(self) -> Path:
+        return self.folder
+
+    def write(self, result: MergeResult, labels: Labels, staging: Staging) -> list[Path]:
+        from .writing.feedback import write_feedback
+
+        ensure_dir(self.folder)
+        results = result.consolidation.results
+        marked = [r for r in results if r.unit is not None and r.sheet is not None and r.problems]
+        # Names from the displayed path, so same-named files from two folders do not collide.
+        stems = unique_names([safe_filename(str(Path(r.file).with_suffix(""))) for r in marked])
+        written = []
+        for r, stem in zip(marked, stems):
+            target = self.folder / f"{stem}_退回修改.xlsx"
+            if target.resolve() == Path(r.path).resolve():
+                raise OutputError("OUTPUT_OVER_INPUT", path=target, input=r.path)
+            tmp = staging.path(target)
+            try:
+                write_feedback(r, r.path, tmp, labels)
+            except OutputError:
+                raise
+            except Exception as exc:  # the department's file itself is damaged in a way openpyxl refuses
+                staging.drop(tmp)
+                result.feedback_skipped.append((r.file, f"{type(exc).__name__}: {exc}"[:200]))
+                continue
+            written.append(target)
+        return written
 
 
 def default_summary_path(plan: Plan, period: Period) -> Path:
     return Path("generated") / f"{safe_filename(plan.id)}_{period.code}_汇总.xlsx"
 
 
-def merge(plan: Plan, period: Period, files: list[ReadFile], labels: Labels, *, out: Path,
-          json_out: Optional[Path] = None, feedback_dir: Optional[Path] = None, on_duplicate: str = "error",
-          now: Optional[dt.datetime] = None, jobs: Optional[int] = None,
-          progress: Optional[Progress] = None) -> MergeOutcome:
-    """Check `files` against the plan, consolidate, and write the summary (plus JSON and feedback)."""
-    from .writing.summary import write_summary
-
-    started = time.perf_counter()
-    results = check_files(files, plan, period, labels, jobs=jobs, progress=progress)
-    c = consolidate(plan, period, results, on_duplicate=on_duplicate)
-    outcome = MergeOutcome(consolidation=c)
-    stamp = (now or dt.datetime.now()).replace(microsecond=0).isoformat(sep=" ")
-    with atomic_path(out) as tmp:
-        write_summary(tmp, c, labels, stamp)
-    outcome.summary = out
-    if json_out is not None:
-        with atomic_path(json_out) as tmp:
-            with open(tmp, "w", encoding="utf-8") as fh:
-                json.dump(to_json(c), fh, ensure_ascii=False, indent=2)
-        outcome.json = json_out
-    if feedback_dir is not None:
-        outcome.feedback = write_feedback_files(results, feedback_dir, labels, outcome.feedback_skipped)
-    outcome.seconds = time.perf_counter() - started
-    return outcome
+def merge(request: MergeRequest, outputs: list[Output], labels: Labels,
+          progress: Optional[Progress] = None) -> MergeResult:
+    """Check the request's files against the plan, consolidate, and write every output, all or none."""
+    opts = request.options
+    results = check_files(request.files, request.plan, request.period, labels, jobs=opts.jobs, progress=progress)
+    c = consolidate(request.plan, request.period, results, on_duplicate=opts.on_duplicate)
+    stamp = (opts.now or dt.datetime.now()).replace(microsecond=0).isoformat(sep=" ")
+    result = MergeResult(consolidation=c, generated_at=stamp)
+    with Staging() as staging:
+        for output in outputs:
+            try:
+                result.written[output.name] = output.write(result, labels, staging)
+            except Exception as exc:
+                failure = as_output_error(exc, output.target)
+                if failure is None:
+                    raise
+                raise failure from None
+        staging.commit()
+    return result
 
 
-def write_feedback_files(results: list[ReturnResult], folder: Path, labels: Labels,
-                         skipped: Optional[list[tuple[str, str]]] = None) -> list[Path]:
-    """A marked-up copy of each identified return that has problems (originals untouched). A return
-    that openpyxl cannot open (calamine is more lenient, e.g. a part missing) gets no copy: it is
-    added to `skipped` with the reason, and the other copies are still written."""
-    from .writing.feedback import write_feedback
-
-    ensure_dir(folder)
-    written = []
-    marked = [r for r in results if r.unit is not None and r.sheet is not None and r.problems]
-    # Names from the displayed path, so same-named files from two folders do not collide.
-    stems = unique_names([safe_filename(str(Path(r.file).with_suffix("")))
-                          for r in marked])
-    for r, stem in zip(marked, stems):
-        target = folder / f"{stem}_退回修改.xlsx"
-        if target.resolve() == Path(r.path).resolve():
-            raise OutputError("OUTPUT_OVER_INPUT", path=target, input=r.path)
-        try:
-            with atomic_path(target) as tmp:
-                write_feedback(r, r.path, tmp, labels)
-        except OutputError:
-            raise
-        except Exception as exc:  # the department's file itself is damaged in a way openpyxl refuses
-            if skipped is not None:
-                skipped.append((r.file, f"{type(exc).__name__}: {exc}"[:200]))
-            continue
-        written.append(target)
-    return written
+def _label(labels: Optional[Labels], key: str) -> Optional[str]:
+    return labels[key] if labels is not None else None
 
 
-def to_json(c: Consolidation) -> dict:
-    """The machine-readable merge result (field names are a stable interface)."""
+def to_json(c: Consolidation, labels: Optional[Labels] = None) -> dict:
+    """The machine-readable merge result. Field names are a stable interface; every enumerated value
+    is a key (status ``on_track``, submission ``ok``); with `labels`, a ``*_label`` beside each key and
+    each issue's rendered ``message``."""
+
+    def status(key: Optional[str]) -> dict:
+        return {"status": key, "status_label": _label(labels, f"status.{key}") if key else None}
+
     return {
         "plan": c.plan.id,
         "period": c.period.code,
-        "submissions": [{"unit": s.unit.name, "file": s.file, "status": s.status} for s in c.submissions],
-        "issues": [p.as_dict() for p in c.problems],
+        "submissions": [{"unit": s.unit.name, "unit_id": s.unit.id, "file": s.file, "status": s.status,
+                         "status_label": _label(labels, f"submission.{s.status}")} for s in c.submissions],
+        "issues": [p.as_dict(labels) for p in c.problems],
         "tasks": [{
-            "id": t.task.id, "status": t.status, "progress": t.progress, "disagreement": t.disagreement,
-            "reports": [{"unit": r.unit, "role": r.role, "status": r.status, "progress": r.progress,
+            "id": t.task.id, **status(t.status), "progress": t.progress, "disagreement": t.disagreement,
+            "reports": [{"unit": r.unit, "role": r.role, **status(r.status), "progress": r.progress,
                          "text": r.work, "problems": r.problems, "next_steps": r.next_steps} for r in t.reports],
         } for t in c.tasks],
         "indicators": [{
-            "id": i.indicator.id, "actual": i.actual, "attainment": i.attainment, "source": i.source,
+            "id": i.indicator.id, "actual": i.actual, "attainment": i.attainment,
+            "attainment_label": _label(labels, f"attainment.{i.attainment}"), "source": i.source,
             "reports": [{"unit": r.unit, "role": r.role, "actual": r.actual, "note": r.note} for r in i.reports],
         } for i in c.indicators],
     }
