@@ -234,8 +234,6 @@ def _parse_small(zf: zipfile.ZipFile, name: str):
 
 STYLES_PART = "xl/styles.xml"
 SHARED_STRINGS_PART = "xl/sharedStrings.xml"
-_STYLES_TYPE = ("/styles", "styles+xml")
-_SHARED_STRINGS_TYPE = ("/sharedStrings", "sharedStrings+xml")
 
 
 @dataclass
@@ -253,44 +251,49 @@ def _workbook_parts(zf: zipfile.ZipFile) -> _Parts:
     may look for them: the fixed names (calamine, openpyxl), the workbook's relationships (Excel)
     and the content types (openpyxl finds shared strings there)."""
     names = set(zf.namelist())
-    book = _parse_small(zf, "xl/workbook.xml")
-    targets: dict[str, str] = {}
-    styles, strings = {STYLES_PART}, {SHARED_STRINGS_PART}
-    related_styles = None
-    if "xl/_rels/workbook.xml.rels" in names:
-        for rel in _parse_small(zf, "xl/_rels/workbook.xml.rels"):
-            target = rel.get("Target") or ""
-            if rel.get("TargetMode") == "External" or not target:
-                continue  # external links are never followed
-            part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
-            targets[rel.get("Id") or ""] = part
-            kind = rel.get("Type") or ""
-            if kind.endswith(_STYLES_TYPE[0]):
-                styles.add(part)
-                related_styles = related_styles or part
-            elif kind.endswith(_SHARED_STRINGS_TYPE[0]):
-                strings.add(part)
-    for el in _parse_small(zf, "[Content_Types].xml"):
-        kind, part = el.get("ContentType") or "", (el.get("PartName") or "").lstrip("/")
-        if kind.endswith(_STYLES_TYPE[1]):
-            styles.add(part)
-        elif kind.endswith(_SHARED_STRINGS_TYPE[1]):
-            strings.add(part)
+    targets, typed = _workbook_relationships(zf, names)
     sheets = {}
-    for el in book.iter():
+    for el in _parse_small(zf, "xl/workbook.xml").iter():
         if el.tag.rpartition("}")[2] == "sheet":
             rid = next((v for k, v in el.attrib.items() if k.rpartition("}")[2] == "id" and k.startswith("{")), "")
             part = targets.get(rid)  # transitional or strict OOXML relationship namespace
             if el.get("name") is not None and part in names:
                 sheets[el.get("name")] = part
-    styles, strings = styles & names, strings & names
-    main = related_styles if related_styles in names else (STYLES_PART if STYLES_PART in names else None)
-    return _Parts(sheets, styles - set(sheets.values()), strings - set(sheets.values()) - styles, main)
+    declared = _content_type_parts(zf)
+    sheet_parts = set(sheets.values())
+    styles = (({STYLES_PART} | set(typed["styles"]) | declared["styles"]) & names) - sheet_parts
+    strings = ({SHARED_STRINGS_PART} | set(typed["sharedStrings"]) | declared["sharedStrings"]) & names
+    main = next((p for p in typed["styles"] if p in styles), STYLES_PART if STYLES_PART in styles else None)
+    return _Parts(sheets, styles, strings - sheet_parts - styles, main)
 
 
-def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
-    """Sheet name -> zip entry of its XML, from xl/workbook.xml and its relationships."""
-    return _workbook_parts(zf).sheets
+def _workbook_relationships(zf: zipfile.ZipFile, names: set[str]) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """Relationship id -> part, and the styles and sharedStrings parts the relationships name (in
+    order), from xl/_rels/workbook.xml.rels. External targets are never followed."""
+    targets: dict[str, str] = {}
+    typed: dict[str, list[str]] = {"styles": [], "sharedStrings": []}
+    if "xl/_rels/workbook.xml.rels" not in names:
+        return targets, typed
+    for rel in _parse_small(zf, "xl/_rels/workbook.xml.rels"):
+        target = rel.get("Target") or ""
+        if rel.get("TargetMode") == "External" or not target:
+            continue
+        part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+        targets[rel.get("Id") or ""] = part
+        kind = (rel.get("Type") or "").rpartition("/")[2]
+        if kind in typed:
+            typed[kind].append(part)
+    return targets, typed
+
+
+def _content_type_parts(zf: zipfile.ZipFile) -> dict[str, set[str]]:
+    """The styles and sharedStrings parts [Content_Types].xml declares."""
+    found: dict[str, set[str]] = {"styles": set(), "sharedStrings": set()}
+    for el in _parse_small(zf, "[Content_Types].xml"):
+        kind = (el.get("ContentType") or "").rpartition(".")[2]  # "...spreadsheetml.styles+xml"
+        if kind.endswith("+xml") and kind[:-4] in found:
+            found[kind[:-4]].add((el.get("PartName") or "").lstrip("/"))
+    return found
 
 
 # Streaming one zip entry: read the local header, inflate in bounded chunks, check what comes out.
