@@ -13,7 +13,7 @@ import re
 from enum import Enum
 from typing import Annotated, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_serializer, model_validator
 
 ID_PATTERN = r"^[A-Za-z][A-Za-z0-9_.\-]{0,39}$"
 Id = Annotated[str, Field(pattern=ID_PATTERN)]
@@ -263,6 +263,23 @@ class ManualEdit(_Model):
     reason: NonEmpty
 
 
+class AssessmentSettings(_Model):
+    """Thresholds for judging a reported number against its deadline (assessment.py). The defaults
+    here are the only place they are written; a plan file may override any of them under
+    ``assessment:`` (e.g. ``assessment: {pace_band: 0.05}``).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # ahead / behind when the value is beyond / short of the expected pace by this share of the
+    # distance to cover (target − baseline); in between is on track.
+    pace_band: float = Field(default=0.10, gt=0, le=1)
+    # "~" (左右) targets are met within this share of the target value on the bad side.
+    approx_tolerance: float = Field(default=0.05, ge=0, lt=1)
+    # absolute slack for comparing floats (6 × 0.4 is 2.4000000000000004).
+    float_eps: float = Field(default=1e-9, gt=0, le=1e-3)
+
+
 class Plan(_Model):
     """A plan document as data: units, indicators and chapters of tasks."""
 
@@ -280,6 +297,17 @@ class Plan(_Model):
     units: list[Unit] = []
     indicators: list[Indicator] = []
     chapters: list[Chapter] = []
+    # Written out (and fingerprinted) only when a plan overrides a default: see _dump.
+    assessment: AssessmentSettings = Field(default_factory=AssessmentSettings)
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler):
+        """Leave `assessment` out of dumps while it holds the defaults, so adding the field did not
+        change the dump (nor the fingerprint) of any existing plan."""
+        data = handler(self)
+        if isinstance(data, dict) and self.assessment == AssessmentSettings():
+            data.pop("assessment", None)
+        return data
 
     @field_validator("horizon")
     @classmethod
