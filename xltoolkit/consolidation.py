@@ -24,12 +24,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
-from .model import Comparator, Direction, Indicator, Period, Plan, Target, Task, Unit
+from .assessment import DEFAULT_SETTINGS, is_met
+from .model import Comparator, Indicator, Period, Plan, Target, Task, Unit
 from .problems import Problem, ProblemSink
 from .validation import IndicatorReport, ReturnResult, TaskReport
 
-APPROX_TOLERANCE = 0.05  # relative tolerance for "~" (左右) targets
-FLOAT_EPS = 1e-9
+APPROX_TOLERANCE = DEFAULT_SETTINGS.approx_tolerance  # relative tolerance for "~" (左右) targets
 
 
 @dataclass
@@ -91,27 +91,12 @@ class Consolidation:
 
 
 def attainment(target: Target, actual: Optional[float]) -> str:
-    """Whether `actual` meets `target`: "met", "not_met", "no_data" or "qualitative"."""
+    """Whether `actual` meets `target`: "met", "not_met", "no_data" or "qualitative" (the comparator
+    rules and thresholds are assessment.py's: one definition)."""
     if target.comparator is Comparator.qualitative:
         return "qualitative"
-    if actual is None:
-        return "no_data"
-    c, higher = target.comparator, target.direction is Direction.higher_better
-    if c is Comparator.range:
-        ok = actual >= target.low - FLOAT_EPS if higher else actual <= target.high + FLOAT_EPS
-    elif c is Comparator.approx:
-        slack = abs(target.value) * APPROX_TOLERANCE
-        ok = actual >= target.value - slack - FLOAT_EPS if higher else actual <= target.value + slack + FLOAT_EPS
-    else:
-        v = target.value
-        ok = {
-            Comparator.ge: actual >= v - FLOAT_EPS,
-            Comparator.gt: actual > v + FLOAT_EPS,
-            Comparator.le: actual <= v + FLOAT_EPS,
-            Comparator.lt: actual < v - FLOAT_EPS,
-            Comparator.eq: (actual >= v - FLOAT_EPS) if higher else (actual <= v + FLOAT_EPS),
-        }[c]
-    return "met" if ok else "not_met"
+    met = is_met(target, actual)
+    return "no_data" if met is None else ("met" if met else "not_met")
 
 
 # Least advanced first: a task that some deciding unit calls 滞后 is 滞后.

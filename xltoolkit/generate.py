@@ -7,7 +7,6 @@ reported. Every file is written atomically (temporary file, then one rename).
 from __future__ import annotations
 
 import datetime as dt
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +18,7 @@ from .labels import Labels, get_labels
 from .metadata import ReturnMeta
 from .model import Period, PeriodKind, Plan
 from .plans import fingerprint
+from .pool import PARALLEL_THRESHOLD, mapped, resolve_jobs  # noqa: F401 (re-exported)
 from .reading import ReturnFileError, count_filled_inputs
 from .sheetnames import unit_sheet_names
 
@@ -72,17 +72,6 @@ def _keep_reason(path: Path, labels: Labels) -> Optional[str]:
     return f"已填写 {filled} 个单元格" if filled else None
 
 
-PARALLEL_THRESHOLD = 40  # returns; below this a process pool costs more than it saves
-
-
-def resolve_jobs(jobs: Optional[int], count: int, threshold: int = PARALLEL_THRESHOLD) -> int:
-    """Worker processes for `count` files: `jobs` when given (1 = serial), else all cores from
-    `threshold` files up and 1 below; never more than there are files."""
-    if jobs is None or jobs <= 0:
-        jobs = (os.cpu_count() or 1) if count >= threshold else 1
-    return max(1, min(jobs, count))
-
-
 def generate(plan: Plan, period: Period, out_dir: Path, *, password: Optional[str] = None, force: bool = False,
              progress: Optional[Progress] = None, labels: Optional[Labels] = None,
              now: Optional[dt.datetime] = None, jobs: Optional[int] = None) -> GenerateResult:
@@ -99,39 +88,27 @@ def generate(plan: Plan, period: Period, out_dir: Path, *, password: Optional[st
     stamp = (now or dt.datetime.now()).replace(microsecond=0).isoformat()
     master_path, return_paths = output_paths(plan, period, out_dir, labels)
     units = plan.reporting_units
-    total = len(units) + 1
     job = _Job(plan, period, labels, password, force, stamp, fingerprint(plan), unit_sheet_names(plan, labels))
     if units:
         ensure_dir(out_dir / RETURNS_DIR)
-    # Work items: 0 is the master, n >= 1 is the return of units[n - 1].
+    # Work items: 0 is the master (the largest, first), n >= 1 is the return of units[n - 1].
     items = [(0, str(master_path)), *((n, str(return_paths[u.name])) for n, u in enumerate(units, start=1))]
-    workers = resolve_jobs(jobs, len(units))
-    if workers <= 1:
-        outcomes = map(job.write, items)
-    else:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        ctx = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
-        pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker, initargs=(job,))
-        # The master first (the largest item), then small chunks so both workers stay busy.
-        outcomes = pool.map(_write_in_worker, items, chunksize=max(1, min(8, len(items) // (workers * 4))))
-    try:
+    with mapped(job, "write", items, resolve_jobs(jobs, len(units)), max_chunk=8) as outcomes:
         for n, (index, path_text, keep) in enumerate(outcomes, start=1):
-            path = Path(path_text)
-            if keep:
-                result.kept.append((path, keep))
-            elif index == 0:
-                result.master = path
-            else:
-                result.returns.append(path)
+            _record(result, index, Path(path_text), keep)
             if progress:
-                progress(n, total, path.name)
-    finally:
-        if workers > 1:
-            pool.shutdown(cancel_futures=True)
+                progress(n, len(items), Path(path_text).name)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _record(result: GenerateResult, index: int, path: Path, keep: Optional[str]) -> None:
+    if keep:
+        result.kept.append((path, keep))
+    elif index == 0:
+        result.master = path
+    else:
+        result.returns.append(path)
 
 
 @dataclass
@@ -172,18 +149,6 @@ class _Job:
                 write_return(tmp, self.plan, unit, self.period, self.sheet_names[unit.name],
                              self.meta_for(unit.id, unit.name, "return"), self.labels, self.password)
         return index, path_text, None
-
-
-_WORKER_JOB: Optional[_Job] = None
-
-
-def _init_worker(job: _Job) -> None:
-    global _WORKER_JOB
-    _WORKER_JOB = job
-
-
-def _write_in_worker(item: tuple[int, str]) -> tuple[int, str, Optional[str]]:
-    return _WORKER_JOB.write(item)
 
 
 __all__ = ["GenerateResult", "OutputError", "default_period", "generate", "output_paths", "resolve_jobs"]

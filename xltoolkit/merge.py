@@ -19,6 +19,7 @@ from .labels import Labels
 from .metadata import ReturnMeta
 from .model import Period, Plan
 from .plans import fingerprint
+from .pool import mapped, resolve_jobs
 from .problems import XltoolError
 from .reading import RawReturn, ReturnFileError, read_custom_properties, read_return
 from .validation import ReturnResult, file_failure, lock_file, validate_return
@@ -174,48 +175,28 @@ class _Checker:
         result.mtime = f.mtime
         return result
 
-
-_WORKER_CHECKER: Optional[_Checker] = None
-
-
-def _init_worker(checker: _Checker) -> None:
-    global _WORKER_CHECKER
-    _WORKER_CHECKER = checker
-
-
-def _check_in_worker(f: ReadFile) -> tuple[ReturnResult, Optional[str]]:
-    """Check in a worker; the unit travels back as its id (the parent puts back the plan's own Unit)."""
-    result = _WORKER_CHECKER.check(f)
-    unit_id = result.unit.id if result.unit is not None else None
-    result.unit = None
-    return result, unit_id
+    def check_for_worker(self, f: ReadFile) -> tuple[ReturnResult, Optional[str]]:
+        """`check` in a worker process: the unit goes back as its id, not as a copy of the Unit."""
+        result = self.check(f)
+        unit_id = result.unit.id if result.unit is not None else None
+        result.unit = None
+        return result, unit_id
 
 
 def check_files(files: list[ReadFile], plan: Plan, period: Period, labels: Labels, *,
                 jobs: Optional[int] = None, progress: Optional[Progress] = None) -> list[ReturnResult]:
     """Check every file, in order; files not read yet are read here, one at a time. `jobs`: worker
     processes (None = auto: all cores from PARALLEL_THRESHOLD files up; 1 = serial); same results."""
-    from .generate import resolve_jobs
-
     checker = _Checker(plan, period, labels)
+    units = {u.id: u for u in plan.units}
     workers = resolve_jobs(jobs, len(files))
     results: list[ReturnResult] = []
-    if workers <= 1:
-        for n, f in enumerate(files, start=1):
-            results.append(checker.check(f))
-            if progress:
-                progress(n, len(files), f.input.display)
-        return results
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    ctx = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
-    units = {u.id: u for u in plan.units}
-    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker, initargs=(checker,)) as pool:
-        chunk = max(1, min(16, len(files) // (workers * 4)))
-        for n, (result, unit_id) in enumerate(pool.map(_check_in_worker, files, chunksize=chunk), start=1):
-            result.unit = units[unit_id] if unit_id is not None else None
-            results.append(result)
+    with mapped(checker, "check" if workers <= 1 else "check_for_worker", files, workers) as outcomes:
+        for n, outcome in enumerate(outcomes, start=1):
+            if workers > 1:  # the unit travels back as its id: put back the plan's own Unit
+                outcome, unit_id = outcome
+                outcome.unit = units[unit_id] if unit_id is not None else None
+            results.append(outcome)
             if progress:
                 progress(n, len(files), files[n - 1].input.display)
     return results

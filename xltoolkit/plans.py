@@ -106,11 +106,6 @@ def _read_data(path: Path) -> Any:
         raise PlanFileError(str(path), [(where, f"YAML error: {problem}")]) from None
 
 
-def plan_to_dict(plan: Plan) -> dict:
-    """The normalized plan as plain data (canonical unit names, every field present)."""
-    return plan.model_dump(mode="json")
-
-
 def public_json(plan: Plan) -> dict:
     """The normalized plan with exactly the field names other tools rely on (`plan show --json`)."""
 
@@ -141,9 +136,10 @@ def public_json(plan: Plan) -> dict:
 def fingerprint(plan: Plan) -> str:
     """A short stable hash of everything the forms show: ids, texts, targets, units, assignments.
 
-    Notes and transcription decisions are left out, so annotating a plan does not orphan returns.
+    Notes, transcription decisions and the assessment thresholds are left out, so annotating a plan
+    (or tuning how the office judges pace) does not orphan returns.
     """
-    data = _without(plan.model_dump(mode="json"), {"notes", "note", "decisions", "manual_edits"})
+    data = _without(plan.model_dump(mode="json"), {"notes", "note", "decisions", "manual_edits", "assessment"})
     blob = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
 

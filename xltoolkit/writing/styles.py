@@ -7,7 +7,6 @@ FONT_SIZE = 10
 INPUT_FILL = "#FFF2CC"  # pale yellow: "fill this in"
 HEADER_FILL = "#DDEBF7"
 LABEL_FILL = "#F2F2F2"
-GOOD_FILL, BAD_FILL, NEUTRAL_FILL = "#C6EFCE", "#FFC7CE", "#FFEB9C"
 
 
 class Styles:
@@ -38,10 +37,6 @@ class Styles:
         self.input_number = add(locked=False, bg_color=INPUT_FILL, num_format="0.####")
         self.input_date = add(locked=False, bg_color=INPUT_FILL, num_format="yyyy-mm-dd", align="left")
         self.plain = workbook.add_format({**base, "text_wrap": True})
-        self.good = add(bg_color=GOOD_FILL)
-        self.bad = add(bg_color=BAD_FILL)
-        self.neutral = add(bg_color=NEUTRAL_FILL)
-        self.error_cell = workbook.add_format({"bg_color": BAD_FILL})
 
     def for_input(self, column_type: str):
         return {"number": self.input_number, "percent": self.input_number, "date": self.input_date}.get(

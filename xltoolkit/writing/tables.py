@@ -42,7 +42,8 @@ def write_table(ws, styles: Styles, labels: Labels, form: Form, row: int,
                 items: list[dict[str, str]], positions: dict[str, int]) -> int:
     """Header row, then one row per item (cells keyed by column key); returns the next free row.
 
-    `positions` receives each item's row by its id. Input cells get the value in `cells` if any.
+    `positions` receives each item's row by its id. Input cells are written blank (shaded, unlocked,
+    validated); `cells` holds the locked texts.
     """
     if not items:
         ws.write_string(row, 0, labels["return_sheet.none"], styles.plain)
