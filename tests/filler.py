@@ -54,7 +54,8 @@ def answers(raw: RawReturn, plan: Plan, period: Period, labels: Labels, seed: in
                       "problems": f"{row.item_id} 资金到位慢" if status == "lagging" else "",
                       "next_steps": f"{row.item_id} 下期继续推进"}
         else:
-            target = indicators[row.item_id].target
+            found = plan.target(row.item_id)
+            target = found[1] if row.form == "targets" else indicators[row.item_id].target
             base = target.low if target.low is not None else 50.0
             values = {"actual": round(base * (0.9 + (k % 5) * 0.05), 2), "note": f"{row.item_id} 统计部门初步数"}
         for key, value in values.items():

@@ -145,7 +145,7 @@ def drop_meta(wb):
 
 
 def task_rows(ws) -> list[int]:
-    return [r for r in range(1, ws.max_row + 1) if str(ws.cell(r, 1).value or "").startswith("T")]
+    return [r for r in range(1, ws.max_row + 1) if re.fullmatch(r"T\d+\.\d+", str(ws.cell(r, 1).value or ""))]
 
 
 def converted(env: Env, fmt: str, request) -> Path:

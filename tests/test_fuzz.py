@@ -34,7 +34,7 @@ from xml.sax.saxutils import escape
 import openpyxl
 import pytest
 
-from xltoolkit.forms import STATUS_KEYS
+from xltoolkit.forms import FORMS_BY_KEY, STATUS_KEYS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -82,10 +82,8 @@ class Base:
             if f.input:
                 self.inputs[self.raw.header[f.key].ref] = f"header.{f.key}"
         for row in self.raw.rows:
-            keys = ("actual", "note") if row.form == "indicators" else ("status", "progress", "work", "problems",
-                                                                        "next_steps")
-            for key in keys:
-                self.inputs[row.values[key].ref] = key
+            for col in FORMS_BY_KEY[row.form].inputs:  # the form says which cells are inputs
+                self.inputs[row.values[col.key].ref] = col.key
         self.row_ids = {row.row + 1: row.item_id for row in self.raw.rows}  # 1-based sheet row -> id
         self.header_max = {f"header.{f.key}": f.max_length for f in HEADER_FIELDS}
 

@@ -44,14 +44,15 @@ def custom_properties(path: Path) -> dict:
 
 
 def sections(ws, labels) -> dict:
-    """{"indicators"|"tasks": {"header": row, "cols": {header text: column}, "rows": {item id: row}}} (1-based)."""
+    """{"indicators"|"tasks"|"targets": {"header": row, "cols": {header text: column}, "rows": {item id: row}}} (1-based)."""
     id_header = labels["columns.id"]
     out, current = {}, None
     for row in ws.iter_rows():
         first = row[0].value
         if first == id_header:
             cols = {c.value: c.column for c in row if c.value}
-            key = "tasks" if labels["columns.status"] in cols else "indicators"
+            key = ("tasks" if labels["columns.status"] in cols else
+                   "targets" if labels["columns.target_actual"] in cols else "indicators")
             current = out[key] = {"header": row[0].row, "cols": cols, "rows": {}}
         elif current is not None:
             if first in (None, ""):
@@ -513,7 +514,7 @@ def test_formula_like_texts_are_written_as_strings(tmp_path, make_plan, labels, 
     # The return of 区甲局 reads back with its items.
     ja = next(p for p in result.returns if "区甲局" in p.name)
     raw = read_return(ja, labels)
-    assert [r.item_id for r in raw.rows] == ["E01", "T1.1"]
+    assert [r.item_id for r in raw.rows] == ["E01", "T1.1", "T1.1-1"]
     title_cell = next(r for r in raw.rows if r.item_id == "T1.1").values["title"]
     assert title_cell.value == "=1+1"
 

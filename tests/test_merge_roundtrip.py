@@ -89,20 +89,21 @@ def test_merge_exit_code_and_closing_line(loop):
     run = loop["run"]
     assert run.exit_code == 0, run.output
     assert "Traceback" not in run.output
-    assert "未报送 3 个" in run.output and "错误 0 个" in run.output
+    assert "未报送 3 个" in run.output and "错误 0 条" in run.output
 
 
 def test_every_filled_value_is_recovered(loop):
     data, typed = loop["json"], loop["typed"]
     tasks = {(r["unit"], t["id"]): r for t in data["tasks"] for r in t["reports"]}
     inds = {(r["unit"], i["id"]): r for i in data["indicators"] for r in i["reports"]}
+    targets = {(r["unit"], t["id"]): r for t in data["targets"] for r in t["reports"]}
     json_key = {"status": "status", "progress": "progress", "work": "text", "problems": "problems",
-                "next_steps": "next_steps", "actual": "actual", "note": "note"}
+                "next_steps": "next_steps", "actual": "value", "note": "note"}
     filled = recovered = 0
     mismatches = []
     for unit, a in typed.items():
         for (item_id, key), value in a.items.items():
-            report = (tasks if item_id.startswith("T") else inds)[(unit, item_id)]
+            report = (targets if "-" in item_id else tasks if item_id.startswith("T") else inds)[(unit, item_id)]
             got = report[json_key[key]]
             filled += 1
             if got == value or (isinstance(value, (int, float)) and got is not None and abs(got - value) < 1e-9):

@@ -178,7 +178,7 @@ def test_statuses_as_designed(built):
 def test_sheets(book, built):
     labels = built["labels"]
     names = [labels["summary_book.sheets." + k] for k in
-             ("overview", "submissions", "tasks", "indicators", "problems", "detail")]
+             ("overview", "submissions", "tasks", "indicators", "targets", "problems", "detail")]
     visible = [ws.title for ws in book.worksheets if ws.sheet_state == "visible"]
     assert visible == names
     assert book[labels["sheets.meta"]].sheet_state != "visible"
@@ -256,11 +256,23 @@ def test_indicators_sheet(book, built):
     labels, c = built["labels"], built["c"]
     rows = table(sheet(book, labels, "indicators"), 3)
     assert [r[labels["columns.id"]].value for r in rows] == [i.indicator.id for i in c.indicators]
-    att_col = labels["summary_book.columns.attainment"]
+    att_col = labels["summary_book.columns.assessment"]
     for r, s in zip(rows, c.indicators):
-        assert r[att_col].value == labels["attainment." + s.attainment]
+        assert r[att_col].value == labels["assessment." + s.assessment]
         assert r[labels["columns.actual"]].value == s.actual
-    assert {s.attainment for s in c.indicators} >= {"met", "no_data"}
+    assert "no_data" in {s.assessment for s in c.indicators}
+    assert {s.assessment for s in c.indicators} - {"no_data", "qualitative"}
+
+
+def test_targets_sheet(book, built):
+    labels, c = built["labels"], built["c"]
+    rows = table(sheet(book, labels, "targets"), 3)
+    assert [r[labels["columns.id"]].value for r in rows] == [t.target.id for t in c.targets]
+    col = labels["summary_book.columns.assessment"]
+    for r, t in zip(rows, c.targets):
+        assert r[col].value == labels["assessment." + t.assessment]
+        assert r[labels["columns.target_actual"]].value == t.actual
+    assert any(t.actual is not None for t in c.targets)
 
 
 def test_tasks_sheet(book, built):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 import datetime as dt
 import shutil
 import zipfile
@@ -165,7 +166,7 @@ def test_number_and_date_parsing():
 
 def _task_rows(wb, sheet):
     ws = wb[sheet]
-    return ws, [r for r in range(1, ws.max_row + 1) if str(ws.cell(r, 1).value or "").startswith("T")]
+    return ws, [r for r in range(1, ws.max_row + 1) if re.fullmatch(r"T\d+\.\d+", str(ws.cell(r, 1).value or ""))]
 
 
 def test_deleted_row_is_missing(env, tmp_path):

@@ -316,9 +316,7 @@ def merge(paths: tuple[Path, ...], plan_ref: Optional[str], period: Optional[str
         for file, reason in outcome.feedback_skipped:
             click.echo(lab.fmt("cli.warning", message=lab.fmt("cli_merge.feedback_skipped", file=file,
                                                                reason=reason)), err=True)
-    click.echo(lab.fmt("cli_merge.done", files=len(files), expected=len(c.submissions),
-                       used=counts.get("ok", 0) + counts.get("problems", 0), missing=counts.get("missing", 0),
-                       rejected=counts.get("rejected", 0), duplicate=counts.get("duplicate", 0),
+    click.echo(lab.fmt("cli_merge.done", files=len(files), expected=len(c.submissions), **counts,
                        errors=c.errors, warnings=c.warnings, summary=out,
                        seconds=time.perf_counter() - started))
     raise click.exceptions.Exit(EXIT_PROBLEMS if c.errors else EXIT_OK)

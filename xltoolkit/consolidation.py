@@ -1,22 +1,21 @@
-"""Plan + checked returns -> one consolidated view: who reported, task status, indicator attainment.
+"""Plan + checked returns -> one consolidated view: who reported, task status, indicator and target
+values with their assessment against the deadline.
 
-Pure logic: no files. Rules, stated once here and in the README:
+Pure logic: no files, and neither the plan nor the results are changed. Rules, stated once here and
+in the README:
 
-* Duplicates: two usable returns for one unit are a conflict. By default neither is used (both
-  reported, status "duplicate"); with ``on_duplicate="newest"`` the most recently modified file wins
-  and the others are reported as superseded.
+* A blank return (nothing filled in) is `empty`, not a submission. Duplicates: two usable returns
+  for one unit are a conflict. By default neither is used (both reported, status "duplicate"); with
+  ``on_duplicate="newest"`` the most recently modified file wins and the others are superseded.
 * Task status comes from the lead units' reports (from the responsible units' when the task has no
   lead unit). Leads that disagree give the least advanced status (滞后 before 未启动 before 正常推进
   before 已完成) and the task is flagged; so is any disagreement among all reporting units.
   Progress is the lowest progress among the deciding reports.
-* Indicator actual value: the lead unit's; with no lead unit, the responsible units' value where
-  they agree. Differing values are flagged ("conflict"), never averaged.
-* Attainment against the target, by comparator and direction:
-  ``>=``/``>``/``<=``/``<`` as written; ``=`` counts as met when the value reaches the target in the
-  good direction (12.6 years against "12.5年" is met); ``~`` (左右) is met within
-  ``APPROX_TOLERANCE`` (5 %) of the target on the bad side, and anything beyond it on the good side;
-  a range [low, high] is met at or beyond its low end for higher-better targets (at or below its
-  high end for lower-better ones). Qualitative targets are "待评估" (assessed by people).
+* Indicator and target values: the lead units' value (a target's: its task's lead units); with no
+  lead unit, the responsible units' value where they agree. Differing values are `conflict`, never
+  averaged.
+* Each value is judged against its target and deadline by assessment.py (序时进度): achieved,
+  ahead, on_track, behind, overdue, not_due, no_data, qualitative.
 """
 
 from __future__ import annotations
@@ -24,10 +23,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
-from .assessment import DEFAULT_SETTINGS, is_met
+from .assessment import DEFAULT_SETTINGS, Assessment, assess_in_plan, is_met
 from .model import Comparator, Indicator, Period, Plan, Target, Task, Unit
 from .problems import Problem, ProblemSink
-from .validation import IndicatorReport, ReturnResult, TaskReport
+from .validation import IndicatorReport, ReturnResult, TargetReport, TaskReport
 
 APPROX_TOLERANCE = DEFAULT_SETTINGS.approx_tolerance  # relative tolerance for "~" (左右) targets
 
@@ -35,13 +34,33 @@ APPROX_TOLERANCE = DEFAULT_SETTINGS.approx_tolerance  # relative tolerance for "
 @dataclass
 class Submission:
     unit: Unit
-    status: str  # "ok", "problems", "rejected", "missing", "duplicate"
+    status: str  # one of SUBMISSION_KEYS
     result: Optional[ReturnResult] = None  # the return used (or rejected), if any
     files: list[str] = field(default_factory=list)  # every file that claimed this unit
 
     @property
     def file(self) -> Optional[str]:
         return self.result.file if self.result else (self.files[0] if self.files else None)
+
+    @property
+    def submitted(self) -> bool:
+        """A return of this unit arrived (used or not); blank ones do not count (see `empty`)."""
+        return self.status in SUBMITTED
+
+    @property
+    def accepted(self) -> bool:
+        """Its return is used in the consolidation (with or without problems)."""
+        return self.status in ACCEPTED
+
+
+# One vocabulary for the command line, the JSON, the summary and the README:
+#   ok        accepted, no errors                  problems   accepted, with errors left out
+#   rejected  returned for correction (not used)   duplicate  two returns, neither used
+#   empty     a blank return arrived (not used)    missing    nothing arrived
+# submitted = ok + problems + rejected + duplicate; accepted = ok + problems.
+SUBMISSION_KEYS = ("ok", "problems", "rejected", "duplicate", "empty", "missing")
+SUBMITTED = frozenset({"ok", "problems", "rejected", "duplicate"})
+ACCEPTED = frozenset({"ok", "problems"})
 
 
 @dataclass
@@ -54,15 +73,43 @@ class TaskSummary:
     reports: list[TaskReport]
     missing_units: list[str]
 
+    @property
+    def deciding_units(self) -> list[str]:
+        """The units whose reports decide the status: the lead units, else the responsible ones."""
+        return self.task.lead_units or self.task.responsible_units
+
 
 @dataclass
 class IndicatorSummary:
     indicator: Indicator
     actual: Optional[float]
-    attainment: str  # "met", "not_met", "no_data", "qualitative", "conflict"
+    assessment: str  # assessment.Assessment key: achieved, ahead, on_track, behind, overdue, not_due …
     source: Optional[str]  # unit whose value is used
     reports: list[IndicatorReport]
     missing_units: list[str]
+    expected: Optional[float] = None  # where the value should be by now (序时进度), when there is a pace
+
+    @property
+    def target(self) -> Target:
+        return self.indicator.target
+
+
+@dataclass
+class TargetSummary:
+    """A task's quantitative target: the deciding units' value and how it stands against its pace."""
+
+    task: Task
+    target: Target
+    actual: Optional[float]
+    assessment: str
+    source: Optional[str]
+    reports: list[TargetReport]
+    missing_units: list[str]
+    expected: Optional[float] = None
+
+    @property
+    def deciding_units(self) -> list[str]:
+        return self.task.lead_units or self.task.responsible_units
 
 
 @dataclass
@@ -72,6 +119,7 @@ class Consolidation:
     submissions: list[Submission]
     tasks: list[TaskSummary]
     indicators: list[IndicatorSummary]
+    targets: list[TargetSummary]
     results: list[ReturnResult]  # every file read, in input order
     problems: list[Problem]  # every problem, files in input order
 
@@ -84,9 +132,24 @@ class Consolidation:
         return sum(1 for p in self.problems if p.severity.value == "warning")
 
     def submission_counts(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
+        """Units by submission status (every key present), plus "submitted" and "accepted" totals."""
+        counts = {k: 0 for k in SUBMISSION_KEYS}
         for s in self.submissions:
-            counts[s.status] = counts.get(s.status, 0) + 1
+            counts[s.status] += 1
+        counts["submitted"] = sum(counts[k] for k in SUBMITTED)
+        counts["accepted"] = sum(counts[k] for k in ACCEPTED)
+        return counts
+
+    @property
+    def unidentified_files(self) -> int:
+        """Files that could not be attached to any unit (not returns, unreadable, other plans …)."""
+        return sum(1 for r in self.results if r.unit is None)
+
+    def assessment_counts(self, items: str) -> dict[str, int]:
+        """Indicators or targets ("indicators" / "targets") by assessment key, every key present."""
+        counts = {a.value: 0 for a in Assessment}
+        for s in getattr(self, items):
+            counts[s.assessment] += 1
         return counts
 
 
@@ -153,17 +216,22 @@ def consolidate(plan: Plan, period: Period, results: list[ReturnResult], on_dupl
             used[unit.name] = group[0]
             submissions.append(Submission(unit, group[0].status, group[0], files))
         elif claimed.get(unit.name):
-            submissions.append(Submission(unit, "rejected", claimed[unit.name][0], files))
+            mine = claimed[unit.name]
+            blank = all(r.status == "empty" for r in mine)
+            submissions.append(Submission(unit, "empty" if blank else "rejected", mine[0], files))
         else:
             submissions.append(Submission(unit, "missing", None, []))
 
     task_reports: dict[str, list[TaskReport]] = {}
     ind_reports: dict[str, list[IndicatorReport]] = {}
+    target_reports: dict[str, list[TargetReport]] = {}
     for r in used.values():
         for tr in r.tasks:
             task_reports.setdefault(tr.task_id, []).append(tr)
         for ir in r.indicators:
             ind_reports.setdefault(ir.indicator_id, []).append(ir)
+        for xr in r.targets:
+            target_reports.setdefault(xr.target_id, []).append(xr)
 
     rank = STATUS_RANK
     tasks = []
@@ -171,16 +239,19 @@ def consolidate(plan: Plan, period: Period, results: list[ReturnResult], on_dupl
         for task in chapter.tasks:
             reports = sorted(task_reports.get(task.id, []), key=lambda x: task.units.index(x.unit))
             tasks.append(_summarize_task(task, chapter.id, reports, rank))
-    indicators = [_summarize_indicator(ind, sorted(ind_reports.get(ind.id, []),
-                                                   key=lambda x: ind.units.index(x.unit)))
+    indicators = [_summarize_indicator(plan, period, ind, sorted(ind_reports.get(ind.id, []),
+                                                                 key=lambda x: ind.units.index(x.unit)))
                   for ind in plan.indicators]
+    targets = [_summarize_target(plan, period, task, target,
+                                 sorted(target_reports.get(target.id, []), key=lambda x: task.units.index(x.unit)))
+               for task in plan.tasks for target in task.targets]
     problems = [p for n, r in enumerate(results) for p in (*r.problems, *added.get(n, ()))]
     return Consolidation(plan=plan, period=period, submissions=submissions, tasks=tasks, indicators=indicators,
-                         results=list(results), problems=problems)
+                         targets=targets, results=list(results), problems=problems)
 
 
 def _summarize_task(task: Task, chapter_id: str, reports: list[TaskReport], rank: dict[str, int]) -> TaskSummary:
-    deciding_units = task.lead_units or task.responsible_units
+    deciding_units = task.lead_units or task.responsible_units  # TaskSummary.deciding_units
     deciding = [r for r in reports if r.unit in deciding_units and r.status]
     statuses = {r.status for r in reports if r.status}
     status = min((r.status for r in deciding), key=lambda s: rank[s]) if deciding else None
@@ -191,16 +262,41 @@ def _summarize_task(task: Task, chapter_id: str, reports: list[TaskReport], rank
                        reports=reports, missing_units=[u for u in task.units if u not in reported])
 
 
-def _summarize_indicator(ind: Indicator, reports: list[IndicatorReport]) -> IndicatorSummary:
+def _decide_value(reports: list, lead_units: list[str], responsible_units: list[str]
+                  ) -> tuple[Optional[float], Optional[str], bool]:
+    """(value, unit it comes from, conflict): the lead units' value; with no lead unit, the
+    responsible units' value where they agree. Differing values are a conflict, never averaged."""
+    with_value = [r for r in reports if r.actual is not None]
+    pool = [r for r in with_value if r.unit in lead_units] if lead_units else with_value
+    if len({round(r.actual, 9) for r in pool}) > 1:
+        return None, None, True
+    if not pool:
+        return None, None, False
+    return pool[0].actual, pool[0].unit, False
+
+
+def _judge(plan: Plan, period: Period, target: Target, value: Optional[float], conflict: bool
+           ) -> tuple[str, Optional[float]]:
+    if conflict:
+        return Assessment.conflict.value, None
+    j = assess_in_plan(plan, target, value, period)
+    return j.assessment.value, j.expected
+
+
+def _summarize_indicator(plan: Plan, period: Period, ind: Indicator,
+                         reports: list[IndicatorReport]) -> IndicatorSummary:
     reported = {r.unit for r in reports}
     missing = [u for u in ind.units if u not in reported]
-    with_value = [r for r in reports if r.actual is not None]
-    leads = [r for r in with_value if r.unit in ind.lead_units]
-    pool = leads if ind.lead_units else with_value
-    values = {round(r.actual, 9) for r in pool}
-    if len(values) > 1:
-        return IndicatorSummary(ind, None, "conflict", None, reports, missing)
-    if not pool:
-        return IndicatorSummary(ind, None, attainment(ind.target, None), None, reports, missing)
-    actual = pool[0].actual
-    return IndicatorSummary(ind, actual, attainment(ind.target, actual), pool[0].unit, reports, missing)
+    value, source, conflict = _decide_value(reports, ind.lead_units, ind.responsible_units)
+    assessment, expected = _judge(plan, period, ind.target, value, conflict)
+    return IndicatorSummary(ind, value, assessment, source, reports, missing, expected)
+
+
+def _summarize_target(plan: Plan, period: Period, task: Task, target: Target,
+                      reports: list[TargetReport]) -> TargetSummary:
+    deciding = task.lead_units or task.responsible_units
+    reported = {r.unit for r in reports}
+    missing = [u for u in deciding if u not in reported]
+    value, source, conflict = _decide_value(reports, task.lead_units, task.responsible_units)
+    assessment, expected = _judge(plan, period, target, value, conflict)
+    return TargetSummary(task, target, value, assessment, source, reports, missing, expected)

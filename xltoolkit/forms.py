@@ -1,7 +1,7 @@
 """The return form, defined once: used by the workbook writer and by the return reader.
 
-A unit's sheet holds a header block (who reported, when) and two sections, one row per item:
-indicators, then tasks. Each section is a `Form`: an ordered list of `Column`s. The writer lays the
+A unit's sheet holds a header block (who reported, when) and three sections, one row per item:
+indicators, tasks, and the quantitative targets of the tasks it leads. Each section is a `Form`: an ordered list of `Column`s. The writer lays the
 columns out in this order; the reader locates each section by its header row and each item row by
 the id in the first column, so rows may be sorted or filtered and still be read.
 """
@@ -163,8 +163,21 @@ UNASSIGNED_FORM = Form("unassigned", (
            max_length=500),
 ))
 
-FORMS = (INDICATOR_FORM, TASK_FORM)
-FORMS_BY_KEY = {f.key: f for f in (INDICATOR_FORM, TASK_FORM, MASTER_INDICATOR_FORM, UNASSIGNED_FORM)}
+# The quantitative targets inside the tasks a unit leads (三、量化目标): one row per target.
+TARGET_FORM = Form("targets", (
+    Column("id", "columns.id", ColumnType.id, width=9),
+    Column("task", "columns.target_task", ColumnType.text, width=16),
+    Column("text", "columns.target_text", ColumnType.text, width=34),
+    Column("value", "columns.target_value", ColumnType.text, width=9),
+    Column("unit", "columns.target_unit", ColumnType.text, width=8),
+    Column("rule", "columns.comparator", ColumnType.text, width=16),
+    Column("deadline", "columns.deadline", ColumnType.text, width=8),
+    Column("actual", "columns.target_actual", ColumnType.number, input=True, width=12),
+    Column("note", "columns.data_note", ColumnType.longtext, input=True, width=30, max_length=TEXT_LIMIT),
+))
+
+FORMS = (INDICATOR_FORM, TASK_FORM, TARGET_FORM)
+FORMS_BY_KEY = {f.key: f for f in (*FORMS, MASTER_INDICATOR_FORM, UNASSIGNED_FORM)}
 
 
 def vocabulary(labels: Labels, forms: Iterable[Form] = FORMS) -> dict:

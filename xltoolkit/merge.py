@@ -369,8 +369,15 @@ def to_json(c: Consolidation, labels: Optional[Labels] = None) -> dict:
                          "text": r.work, "problems": r.problems, "next_steps": r.next_steps} for r in t.reports],
         } for t in c.tasks],
         "indicators": [{
-            "id": i.indicator.id, "actual": i.actual, "attainment": i.attainment,
-            "attainment_label": _label(labels, f"attainment.{i.attainment}"), "source": i.source,
-            "reports": [{"unit": r.unit, "role": r.role, "actual": r.actual, "note": r.note} for r in i.reports],
+            "id": i.indicator.id, "measure": i.target.measure.value, "value": i.actual,
+            "assessment": i.assessment, "assessment_label": _label(labels, f"assessment.{i.assessment}"),
+            "expected": i.expected, "source": i.source,
+            "reports": [{"unit": r.unit, "role": r.role, "value": r.actual, "note": r.note} for r in i.reports],
         } for i in c.indicators],
+        "targets": [{
+            "id": t.target.id, "task_id": t.task.id, "measure": t.target.measure.value, "value": t.actual,
+            "assessment": t.assessment, "assessment_label": _label(labels, f"assessment.{t.assessment}"),
+            "expected": t.expected, "source": t.source,
+            "reports": [{"unit": r.unit, "role": r.role, "value": r.actual, "note": r.note} for r in t.reports],
+        } for t in c.targets],
     }

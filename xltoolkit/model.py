@@ -415,6 +415,18 @@ class Plan(_Model):
                     index.setdefault(name, ([], []))[1].append(t)
         return index
 
+    def targets_for(self, unit_name: str) -> list[tuple[Task, Target]]:
+        """The task targets a unit reports a number for: those of the tasks it leads, and of the
+        tasks with no lead unit that it is responsible for (in plan order)."""
+        _, tasks = self.items_for(unit_name)
+        return [(t, x) for t in tasks for x in t.targets
+                if unit_name in t.lead_units or (not t.lead_units and unit_name in t.responsible_units)]
+
+    def target(self, target_id: str) -> Optional[tuple[Task, Target]]:
+        """A task target by id, with its task."""
+        return self._cached("_target_idx", lambda: {x.id: (t, x) for t in self.tasks for x in t.targets}).get(
+            target_id)
+
     @property
     def reporting_units(self) -> list[Unit]:
         """Units that receive a return: every unit involved in at least one item."""

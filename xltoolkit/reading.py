@@ -30,6 +30,7 @@ class Cell:
     ref: str  # A1 reference in its sheet
     formula: Optional[str] = None  # the formula text when the cell holds a formula
     error: Optional[str] = None  # the error value (#DIV/0!, #N/A …) when the cell holds one
+    percent: bool = False  # the cell holds a number shown with a percent format (typed as "7.2%")
 
 
 @dataclass
@@ -215,10 +216,11 @@ def _read_unit_grid(raw: RawReturn, grid: list[list[Any]], words: Words, all_for
     and the item rows under it until a blank row. A row with values in it but no id is kept as a
     stray row (reported: someone inserted a row or typed beside the table)."""
     formulas, errors = (facts.formulas, facts.errors) if facts else ({}, {})
+    percents = facts.percent_cells if facts else set()
 
     def cell(value: Any, ref: str) -> Cell:
-        if ref in formulas or ref in errors:
-            return Cell(value, ref, formulas.get(ref), errors.get(ref))
+        if ref in formulas or ref in errors or ref in percents:
+            return Cell(value, ref, formulas.get(ref), errors.get(ref), ref in percents)
         return Cell(value, ref)
 
     for f in HEADER_FIELDS:

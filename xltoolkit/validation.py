@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from . import FORM_VERSION, wording
-from .forms import HEADER_FIELDS, INDICATOR_FORM, TASK_FORM, Column, ColumnType, Form, vocabulary_labels
+from .forms import (FORMS, FORMS_BY_KEY, HEADER_FIELDS, INDICATOR_FORM, TARGET_FORM, TASK_FORM, Column, ColumnType,
+                    Form, vocabulary_labels)
 from .labels import Labels
 from .model import Period, Plan, Unit
 from .problems import LabelRef, Problem, ProblemSink, Severity, shown
@@ -52,17 +53,31 @@ class IndicatorReport:
 
 
 @dataclass
+class TargetReport:
+    """One unit's number for one task target (三、量化目标)."""
+
+    target_id: str
+    task_id: str
+    unit: str
+    role: str
+    actual: Optional[float] = None
+    note: str = ""
+    cells: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
 class ReturnResult:
     """A checked return: who it is from, what it says that can be used, and what is wrong."""
 
     file: str  # display name
     path: str
-    status: str  # "ok", "problems", "rejected" (not usable), "skipped" (not a return: lock file, master)
+    status: str  # "ok", "problems", "rejected" (not usable), "empty" (nothing filled in), "skipped" (not a return)
     unit: Optional[Unit] = None
     sheet: Optional[str] = None
     header: dict[str, str] = field(default_factory=dict)  # reporter, phone, date, reviewer (as text)
     tasks: list[TaskReport] = field(default_factory=list)
     indicators: list[IndicatorReport] = field(default_factory=list)
+    targets: list[TargetReport] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     mtime: float = 0.0
 
@@ -112,6 +127,10 @@ def validate_return(raw: RawReturn, plan: Plan, period: Period, plan_fingerprint
     result.header = _check_header(raw, period, sink)
     vocabularies = (vocabulary_labels(raw.vocabulary), labels) if raw.vocabulary else (labels,)
     indicators, tasks = plan.items_for(unit.name)
+    if _nothing_filled(raw):  # a blank return is not a submission: one message, not one per cell
+        sink.add("VALUE_NOTHING_FILLED")
+        result.status = "empty"
+        return result
     rows = _check_structure(raw, plan, unit, sink, labels)
     _check_merged(raw, sink)
     for ind in indicators:
@@ -122,8 +141,21 @@ def validate_return(raw: RawReturn, plan: Plan, period: Period, plan_fingerprint
         row = rows.get(task.id)
         if row is not None:
             result.tasks.append(_check_task(task, unit, row, sink, vocabularies))
+    for task, target in plan.targets_for(unit.name):
+        row = rows.get(target.id)
+        if row is not None:
+            result.targets.append(_check_target(task, target, unit, row, sink))
     result.status = "problems" if sink.errors else "ok"
     return result
+
+
+def _nothing_filled(raw: RawReturn) -> bool:
+    """No input cell of the header block or of any item row holds anything."""
+    inputs = {f.key: {c.key for c in f.inputs} for f in FORMS}
+    if any(_as_text(raw.header[f.key].value) for f in HEADER_FIELDS if f.input and f.key in raw.header):
+        return False
+    return not any(_as_text(c.value) or c.formula or c.error
+                   for row in raw.rows for key, c in row.values.items() if key in inputs.get(row.form, ()))
 
 
 # Identity ---------------------------------------------------------------------------------------
@@ -193,9 +225,11 @@ def _check_structure(raw: RawReturn, plan: Plan, unit: Unit, sink: ProblemSink,
         expected[ind.id] = (INDICATOR_FORM, wording.indicator_row(ind, unit.name, labels), ind.name)
     for task in tasks:
         expected[task.id] = (TASK_FORM, wording.task_row(plan, task, unit.name, labels), task.title)
+    for task, target in plan.targets_for(unit.name):
+        expected[target.id] = (TARGET_FORM, wording.target_row(task, target, labels), target.text)
     for section in raw.sections:
         if section.missing:
-            form = INDICATOR_FORM if section.form == INDICATOR_FORM.key else TASK_FORM
+            form = FORMS_BY_KEY[section.form]
             names = "、".join(f"“{form.column(k).header(labels)}”" for k in section.missing)
             sink.add("STRUCT_HEADER_CHANGED", cell=f"A{section.header_row + 1}", missing=names)
     found: dict[str, RawRow] = {}
@@ -439,6 +473,8 @@ def _read_percent(col: Column, cell: Optional[Cell], sink: ProblemSink, item: _I
     if number is None:
         sink.add("VALUE_PROGRESS_NOT_NUMBER", cell=cell.ref, field=col.label, value=cell.value)
         return None
+    if cell.percent:  # "80%" typed into the cell: the program stored 0.8 with a percent format
+        number = _scaled(number, cell, col, sink)
     if not 0 <= number <= 100:
         sink.add("VALUE_PROGRESS_RANGE", cell=cell.ref, field=col.label, value=number)
         return None
@@ -461,11 +497,21 @@ def _read_number(col: Column, cell: Optional[Cell], sink: ProblemSink, item: _It
         sink.add("VALUE_ACTUAL_NORMALIZED", cell=cell.ref, field=col.label, value=cell.value,
                  normalized=wording.number(number))
     target = item.target
+    if cell.percent and target is not None and target.unit == "%":  # "7.2%" typed: stored as 0.072
+        return _scaled(number, cell, col, sink)
     if (target is not None and target.unit == "%" and 0 < abs(number) < 1 and not normalized
             and (target.low is None or abs(target.low) >= 1)):
         sink.add("VALUE_ACTUAL_FRACTION", cell=cell.ref, field=col.label, value=wording.number(number),
                  percent=wording.number(round(number * 100, 6)))
     return number
+
+
+def _scaled(number: float, cell: Cell, col: Column, sink: ProblemSink) -> float:
+    """A number typed with a % sign (the cell has a percent format) in percentage points."""
+    scaled = round(number * 100, 9)
+    sink.add("VALUE_PERCENT_TYPED", cell=cell.ref, field=col.label, value=wording.number(number),
+             normalized=wording.number(scaled))
+    return scaled
 
 
 CELL_READERS = {
@@ -515,3 +561,9 @@ def _check_indicator(ind, unit: Unit, row: RawRow, sink: ProblemSink) -> Indicat
             and not _unreadable(row.values.get("note"))):
         sink.add("VALUE_ACTUAL_EMPTY", cell=cell.ref, field="columns.actual", item=ind.id)
     return report
+
+
+def _check_target(task, target, unit: Unit, row: RawRow, sink: ProblemSink) -> TargetReport:
+    values = _read_inputs(TARGET_FORM, row, sink, _Item(target.id, target=target))
+    return TargetReport(target_id=target.id, task_id=task.id, unit=unit.name, role=task.role_of(unit.name) or "",
+                        actual=values["actual"], note=values["note"], cells={k: c.ref for k, c in row.values.items()})

@@ -60,6 +60,23 @@ def indicator_row(ind: Indicator, unit_name: str, labels: Labels) -> dict[str, s
     }
 
 
+def target_row(task: Task, target: Target, labels: Labels) -> dict[str, str]:
+    """The locked cells of a target row in a unit sheet (三、量化目标), by column key."""
+    value = target.value
+    shown = "" if value is None else (f"{number(value[0])}–{number(value[1])}" if isinstance(value, tuple)
+                                      else number(value))
+    return {
+        "id": target.id or "",
+        "task": f"{task.id} {task.title}",
+        "text": target.text,
+        "value": shown,
+        "unit": target.unit or "",
+        "rule": labels.fmt("return_sheet.target_rule", rule=target_rule(target, labels),
+                           measure=labels[f"measure_hint.{target.measure.value}"]),
+        "deadline": str(target.deadline_year or ""),
+    }
+
+
 def task_row(plan: Plan, task: Task, unit_name: str, labels: Labels) -> dict[str, str]:
     """The locked cells of a task row in a unit sheet, by column key."""
     return {

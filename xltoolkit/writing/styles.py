@@ -35,9 +35,13 @@ class Styles:
         self.group = add(bold=True, bg_color=LABEL_FILL)
         self.input = add(locked=False, bg_color=INPUT_FILL)
         self.input_number = add(locked=False, bg_color=INPUT_FILL, num_format="0.####")
+        # A number typed into a % item shows a trailing % without being scaled (7.2 shows 7.2%).
+        self.input_percent_shown = add(locked=False, bg_color=INPUT_FILL, num_format='General"%"')
         self.input_date = add(locked=False, bg_color=INPUT_FILL, num_format="yyyy-mm-dd", align="left")
         self.plain = workbook.add_format({**base, "text_wrap": True})
 
-    def for_input(self, column_type: str):
+    def for_input(self, column_type: str, unit_of_measure: str = ""):
+        if column_type == "number" and unit_of_measure == "%":
+            return self.input_percent_shown
         return {"number": self.input_number, "percent": self.input_number, "date": self.input_date}.get(
             column_type, self.input)

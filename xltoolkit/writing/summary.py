@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any, Optional, Union
 
 from .. import FORM_VERSION, __version__, wording
-from ..consolidation import Consolidation, IndicatorSummary, Submission, TaskSummary
+from ..assessment import Assessment
+from ..consolidation import SUBMISSION_KEYS, Consolidation, IndicatorSummary, Submission, TargetSummary, TaskSummary
 from ..forms import STATUS_KEYS
 from ..labels import Labels
 from ..metadata import ReturnMeta
@@ -31,21 +32,23 @@ from .workbook import new_workbook, save, setup_print, write_metadata, write_tit
 MAX_CELL_CHARS = 32_000  # Excel's limit is 32,767 characters per cell
 HEADER_ROW = 2  # table sheets: title (row 0), subtitle (row 1), column headers (row 2)
 
-SUBMISSION_KEYS = ("ok", "problems", "rejected", "duplicate", "missing")
-ATTAINMENT_KEYS = ("met", "not_met", "no_data", "qualitative", "conflict")
+ASSESSMENT_KEYS = tuple(a.value for a in Assessment)
 NOT_REPORTED = "not_reported"  # a task no deciding unit has reported on (status None)
 
 GREEN, LIGHT_BLUE, YELLOW, RED, GREY, ORANGE = "#C6EFCE", "#DDEBF7", "#FFEB9C", "#FFC7CE", "#E7E6E6", "#F8CBAD"
 ERROR_ROW_FILL = "#FCE4E4"
 CELL_FILLS = {
-    "submission": {"ok": GREEN, "problems": YELLOW, "duplicate": YELLOW, "rejected": RED, "missing": RED},
+    "submission": {"ok": GREEN, "problems": YELLOW, "duplicate": YELLOW, "rejected": RED, "empty": RED,
+                   "missing": RED},
     "status": {"done": GREEN, "on_track": LIGHT_BLUE, "not_started": YELLOW, "lagging": RED, NOT_REPORTED: GREY},
-    "attainment": {"met": GREEN, "not_met": RED, "no_data": GREY, "qualitative": YELLOW, "conflict": ORANGE},
+    "assessment": {"achieved": GREEN, "ahead": GREEN, "on_track": LIGHT_BLUE, "behind": YELLOW, "overdue": RED,
+                   "not_due": GREY, "no_data": GREY, "qualitative": GREY, "conflict": ORANGE},
 }
 CHART_COLORS = {
     "status": {"not_started": "#FFC000", "on_track": "#5B9BD5", "done": "#70AD47", "lagging": "#E04B4B",
                NOT_REPORTED: "#BFBFBF"},
     "submission": {"ok": "#70AD47", "problems": "#FFC000", "rejected": "#E04B4B", "duplicate": "#ED7D31",
+                   "empty": "#C00000",
                    "missing": "#A6A6A6"},
 }
 
@@ -209,7 +212,7 @@ def _table_sheet(book: Book, sheet_key: str, cols: list[Col], rows: list[list[An
 
 def _subtitle_values(book: Book) -> dict[str, Any]:
     start, end = book.c.period.start, book.c.period.end
-    unidentified = sum(1 for r in book.c.results if r.unit is None)
+    unidentified = book.c.unidentified_files
     return {"period": book.period_label, "start": start.isoformat(), "end": end.isoformat(),
             "generated_at": book.generated_at, "files": len(book.c.results), "unidentified": unidentified}
 
@@ -227,6 +230,7 @@ def write_summary(path: str, c: Consolidation, labels: Labels, generated_at: str
     write_submissions(book)
     write_tasks(book)
     write_indicators(book)
+    write_targets(book)
     write_problems(book)
     write_detail(book)
     meta = ReturnMeta(plan_id=c.plan.id, plan_fingerprint=fingerprint(c.plan), unit_id="*", unit_name="*",
@@ -241,7 +245,7 @@ def write_summary(path: str, c: Consolidation, labels: Labels, generated_at: str
 
 # 总览 -------------------------------------------------------------------------------------------
 
-OVERVIEW_WIDTHS = [9, 30] + [10] * 8  # A: 编号, B: names, C..J: counts
+OVERVIEW_WIDTHS = [9, 30] + [9] * 10  # A: 编号, B: names, C..L: counts
 PX_PER_ROW = 20  # default row height (15 pt) in pixels
 
 
@@ -334,23 +338,23 @@ def _overview_tasks(ws, book: Book, row: int) -> tuple[tuple[int, int, int], int
 
 
 def _overview_indicators(ws, book: Book, row: int) -> int:
-    """Indicators by kind and attainment."""
+    """Indicators by kind, and task targets, by assessment against their pace (序时进度)."""
     labels = book.labels
     ws.write_string(row, 0, book.t("overview.indicators_section"), book.styles.section)
     _count_header(ws, book, row + 1, book.t("overview.indicator_kind"),
-                  [*[labels["attainment." + k] for k in ATTAINMENT_KEYS], book.t("total")])
+                  [*[labels["assessment." + k] for k in ASSESSMENT_KEYS], book.t("total")])
     r = row + 2
-    for kind in IndicatorKind:
-        inds = [i for i in book.c.indicators if i.indicator.kind is kind]
-        if inds:
-            counts = Counter(i.attainment for i in inds)
-            _count_row(ws, book, r, labels["indicator_kind." + kind.value],
-                       [*[counts[k] for k in ATTAINMENT_KEYS], len(inds)])
-            r += 1
-    counts = Counter(i.attainment for i in book.c.indicators)
-    _count_row(ws, book, r, book.t("total"), [*[counts[k] for k in ATTAINMENT_KEYS], len(book.c.indicators)],
-               bold=True)
-    return r + 1
+    groups = [(labels["indicator_kind." + kind.value], [i for i in book.c.indicators if i.indicator.kind is kind])
+              for kind in IndicatorKind]
+    groups.append((book.t("overview.indicators_all"), list(book.c.indicators)))
+    groups.append((book.t("overview.task_targets"), list(book.c.targets)))
+    for n, (name, items) in enumerate(groups):
+        if not items and n < len(groups) - 2:
+            continue
+        counts = Counter(i.assessment for i in items)
+        _count_row(ws, book, r, name, [*[counts[k] for k in ASSESSMENT_KEYS], len(items)], bold=n >= len(groups) - 2)
+        r += 1
+    return r
 
 
 def _overview_charts(ws, book: Book, row: int, sub_pos: tuple[int, int, int],
@@ -419,9 +423,9 @@ def _overview_lagging(ws, book: Book, row: int) -> None:
     put_merged(ws, h, 4, 9, labels["columns.problems"], s.header)
     for n, t in enumerate(lagging, start=1):
         r = h + n
-        deciding = set(t.task.lead_units or t.task.responsible_units)
+        deciding = set(t.deciding_units)
         problems = _unit_lines(book, [x for x in t.reports if x.unit in deciding], "problems")
-        units = "、".join(t.task.lead_units or t.task.responsible_units)
+        units = "、".join(t.deciding_units)
         put(ws, r, 0, t.task.id, s.center)
         put(ws, r, 1, t.task.title, s.text)
         put_merged(ws, r, 2, 3, units, s.text)
@@ -496,13 +500,15 @@ def _task_report_line(book: Book, r) -> str:
 
 
 def write_indicators(book: Book) -> None:
-    """指标完成: one row per indicator: target, rule, actual, source, attainment (coloured), unit values."""
+    """指标完成: one row per indicator: target, rule, actual, expected by now, source, assessment (coloured),
+    unit values."""
     labels = book.labels
     cols = [Col(labels["columns.id"], 7, "center"), Col(labels["columns.indicator_kind"], 8, "center"),
             Col(labels["columns.indicator_name"], 22), Col(labels["columns.target_text"], 18),
             Col(labels["columns.comparator"], 12, "center"), Col(labels["columns.target_unit"], 8, "center"),
             Col(labels["columns.actual"], 10, "number"), Col(book.t("columns.source_unit"), 14),
-            Col(book.t("columns.attainment"), 11, "center"), Col(book.t("columns.unit_values"), 40),
+            Col(book.t("columns.expected"), 10, "number"),
+            Col(book.t("columns.assessment"), 11, "center"), Col(book.t("columns.unit_values"), 40),
             Col(book.t("columns.missing_units"), 16)]
     rows = [_indicator_row(book, i) for i in book.c.indicators]
     _table_sheet(book, "indicators", cols, rows)
@@ -512,7 +518,7 @@ def _indicator_row(book: Book, s: IndicatorSummary) -> list[Any]:
     ind, labels = s.indicator, book.labels
     return [ind.id, labels["indicator_kind." + ind.kind.value], ind.name, ind.target.text,
             wording.target_rule(ind.target, labels), ind.target.unit or "", s.actual, s.source or "",
-            (labels["attainment." + s.attainment], book.tinted("attainment", s.attainment)),
+            _rounded(s.expected), (labels["assessment." + s.assessment], book.tinted("assessment", s.assessment)),
             "\n".join(_indicator_report_line(book, r, ind.target.unit) for r in s.reports),
             "、".join(s.missing_units)]
 
@@ -527,6 +533,36 @@ def _indicator_report_line(book: Book, r, unit_of_measure: Optional[str]) -> str
             value = book.t("value_with_unit", value=value, unit=unit_of_measure)
     line = book.t("indicator_line", who=_who(book, r.unit, r.role), value=value)
     return line + book.t("text_separator") + r.note if r.note else line
+
+
+def _rounded(value: Optional[float]) -> Optional[float]:
+    return None if value is None else round(value, 4)
+
+
+# 目标进度 ----------------------------------------------------------------------------------------
+
+
+def write_targets(book: Book) -> None:
+    """目标进度: every task target: task, lead units, target, measure, expected by now, value,
+    assessment (coloured), each unit's number and note."""
+    labels = book.labels
+    cols = [Col(labels["columns.id"], 8, "center"), Col(labels["columns.target_task"], 16),
+            Col(labels["columns.lead_units"], 12), Col(labels["columns.target_text"], 28),
+            Col(labels["columns.comparator"], 12, "center"), Col(book.t("columns.measure"), 8, "center"),
+            Col(labels["columns.deadline"], 7, "center"), Col(book.t("columns.expected"), 10, "number"),
+            Col(labels["columns.target_actual"], 10, "number"), Col(book.t("columns.source_unit"), 12),
+            Col(book.t("columns.assessment"), 11, "center"), Col(book.t("columns.unit_values"), 36),
+            Col(book.t("columns.missing_units"), 14)]
+    rows = [_target_row(book, t) for t in book.c.targets]
+    _table_sheet(book, "targets", cols, rows)
+
+
+def _target_row(book: Book, s: TargetSummary) -> list[Any]:
+    labels, x = book.labels, s.target
+    return [x.id, f"{s.task.id} {s.task.title}", "、".join(s.deciding_units), x.text,
+            wording.target_rule(x, labels), labels["measure." + x.measure.value], x.deadline_year, _rounded(s.expected),
+            s.actual, s.source or "", (labels["assessment." + s.assessment], book.tinted("assessment", s.assessment)),
+            "\n".join(_indicator_report_line(book, r, x.unit) for r in s.reports), "、".join(s.missing_units)]
 
 
 # 问题清单 ----------------------------------------------------------------------------------------
@@ -555,7 +591,7 @@ def write_detail(book: Book) -> None:
     """明细: one flat row per (unit, item) a unit is involved in, missing ones included (未报送).
 
     Starts at A1 with a single header row, ready for a pivot table. 指标完成情况 is the indicator's
-    consolidated attainment (the same on every row of that indicator).
+    consolidated assessment (the same on every row of that indicator).
     """
     labels = book.labels
     cols = [Col(book.t("columns.unit"), 16), Col(book.t("columns.unit_kind"), 10, "center"),
@@ -563,7 +599,7 @@ def write_detail(book: Book) -> None:
             Col(labels["columns.id"], 7, "center"), Col(book.t("columns.chapter_id"), 7, "center"),
             Col(book.t("columns.item_name"), 20), Col(book.t("columns.role"), 6, "center"),
             Col(labels["columns.status"], 9, "center"), Col(labels["columns.progress"], 9, "number"),
-            Col(labels["columns.actual"], 10, "number"), Col(book.t("columns.indicator_attainment"), 10, "center"),
+            Col(labels["columns.actual"], 10, "number"), Col(book.t("columns.indicator_assessment"), 10, "center"),
             Col(labels["columns.work"], 36), Col(labels["columns.problems"], 24),
             Col(labels["columns.next_steps"], 24), Col(labels["columns.data_note"], 20),
             Col(book.t("columns.file"), 22)]
@@ -594,7 +630,7 @@ class _DetailIndex:
 def _detail_rows(book: Book, s: Submission, index: Optional[_DetailIndex] = None) -> list[list[Any]]:
     labels, c, name = book.labels, book.c, s.unit.name
     my_indicators, my_tasks = (index or _DetailIndex(c)).items(name)
-    used = s.status in ("ok", "problems")
+    used = s.accepted
     kind = labels["unit_kind." + s.unit.kind.value]
     submission = labels["submission." + s.status]
     file = s.file or ""
@@ -606,10 +642,10 @@ def _detail_rows(book: Book, s: Submission, index: Optional[_DetailIndex] = None
         base = [name, kind, submission, book.t("item_indicator"), ind.id, "", ind.name,
                 _role(book, ind.role_of(name) or "")]
         if r is None:
-            out.append(base + [not_reported, None, None, labels["attainment." + i.attainment], "", "", "", "",
+            out.append(base + [not_reported, None, None, labels["assessment." + i.assessment], "", "", "", "",
                                file if used else ""])
         else:
-            out.append(base + ["", None, r.actual, labels["attainment." + i.attainment], "", "", "", r.note, file])
+            out.append(base + ["", None, r.actual, labels["assessment." + i.assessment], "", "", "", r.note, file])
     for t in my_tasks:
         task = t.task
         r = next((x for x in t.reports if x.unit == name), None)

@@ -55,8 +55,8 @@ def write_table(ws, styles: Styles, labels: Labels, form: Form, row: int,
         r = first + n
         positions[cells["id"]] = r
         for c, col in enumerate(form.columns):
-            if col.input:
-                ws.write_blank(r, c, None, styles.for_input(col.type.value))
+            if col.input:  # a number cell of a % item shows a trailing % (column "unit": its unit of measure)
+                ws.write_blank(r, c, None, styles.for_input(col.type.value, cells.get("unit", "")))
             else:
                 fmt = styles.center if col.type is ColumnType.id else styles.text
                 ws.write_string(r, c, cells.get(col.key, ""), fmt)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
-from ..forms import HEADER_FIELDS, INDICATOR_FORM, LAYOUT, SHEET_WIDTH, TASK_FORM, ColumnType
+from ..forms import HEADER_FIELDS, INDICATOR_FORM, LAYOUT, SHEET_WIDTH, TARGET_FORM, TASK_FORM, ColumnType
 from ..labels import Labels
 from ..model import Plan, Unit
 from .. import wording
@@ -25,11 +25,12 @@ class UnitSheetRows:
     sheet: str
     indicator_rows: dict[str, int] = field(default_factory=dict)
     task_rows: dict[str, int] = field(default_factory=dict)
+    target_rows: dict[str, int] = field(default_factory=dict)
 
 
 def column_widths() -> list[float]:
     widths = [0.0] * SHEET_WIDTH
-    for form in (INDICATOR_FORM, TASK_FORM):
+    for form in (INDICATOR_FORM, TASK_FORM, TARGET_FORM):
         for i, col in enumerate(form.columns):
             widths[i] = max(widths[i], col.width)
     return widths
@@ -65,6 +66,17 @@ def write_unit_sheet(workbook, styles: Styles, labels: Labels, plan: Plan, unit:
                          [wording.task_row(plan, t, unit.name, labels) for t in tasks], rows.task_rows)
     if tasks:
         ws.autofilter(task_header, 0, task_header + len(tasks), len(TASK_FORM.columns) - 1)
+    targets = plan.targets_for(unit.name)
+    if targets:
+        row += 1
+        ws.write_string(row, 0, labels.fmt("return_sheet.targets_section", number="三", count=len(targets)),
+                        styles.section)
+        row += 1
+        target_header = row
+        row = write_table(ws, styles, labels, TARGET_FORM, row,
+                          [wording.target_row(t, x, labels) for t, x in targets], rows.target_rows)
+        ws.write_comment(target_header, TARGET_FORM.index("actual"), labels["return_sheet.target_actual_note"],
+                         {"x_scale": 2, "y_scale": 1.2})
 
     ws.freeze_panes(LAYOUT.first_section_row, 1)
     setup_print(ws, labels, header_rows=(0, 1))
