@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Optional, Union
 
 Value = Union[float, tuple[float, float], None]
@@ -228,12 +229,18 @@ OPEN, CLOSE = "(（[【《", ")）]】》"
 QUOTE_OPEN, QUOTE_CLOSE = "“‘", "”’"
 
 
-def _depths(norm: str):
-    """Bracket depth and quote depth before each character."""
+@lru_cache(maxsize=4)
+def _depths(norm: str) -> tuple[tuple[int, int], ...]:
+    """Bracket depth and quote depth before each character.
+
+    Computed once per text (cached: sentences, clauses and parts of one text share it), so splitting
+    stays linear in the text however many sentences and clauses it has.
+    """
     bracket = quote = 0
     out = []
+    append = out.append
     for ch in norm:
-        out.append((bracket, quote))
+        append((bracket, quote))
         if ch in OPEN:
             bracket += 1
         elif ch in CLOSE and bracket:
@@ -242,7 +249,7 @@ def _depths(norm: str):
             quote += 1
         elif ch in QUOTE_CLOSE and quote:
             quote -= 1
-    return out
+    return tuple(out)
 
 
 def sentences(norm: str, start: int = 0, end: Optional[int] = None) -> list[tuple[int, int]]:

@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Optional
 
+from .text import normalize
+
 # Kind rules, first match wins. Each is (kind, pattern on the name, rule in words).
 KIND_RULES: list[tuple[str, re.Pattern, str]] = [
     ("collective", re.compile(r"^(?:各|相关|有关)|成员单位$|组成单位$|等各|等有关|等相关|等部门$|等单位$"),
@@ -27,7 +29,8 @@ KIND_RULES: list[tuple[str, re.Pattern, str]] = [
 
 
 def unit_kind(name: str) -> tuple[str, str]:
-    """The kind of a unit from its name, and the rule that decided it."""
+    """The kind of a unit from its name (traditional script read as simplified), and the rule that decided it."""
+    name = normalize(name)
     for kind, pattern, rule in KIND_RULES:
         if pattern.search(name):
             return kind, rule
