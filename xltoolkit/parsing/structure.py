@@ -20,7 +20,7 @@ from typing import Optional
 
 from .assignments import OWN_LINE, find_bracket
 from .targets import QUALITATIVE, find_quantities
-from .text import Line
+from .text import Line, normalize
 from .warnings import ParseWarning
 
 CN = "一二三四五六七八九十"
@@ -59,6 +59,8 @@ class Block:
 
 
 def classify(line: Line) -> Block:
+    if line.role:
+        return _classify_table_line(line)
     norm = line.norm
     for level, pattern in NUMBERING:
         m = pattern.match(norm)
@@ -72,6 +74,23 @@ def classify(line: Line) -> Block:
     if _bare_heading(norm):
         return Block(line, "heading", 1, 0)
     return Block(line, "para")
+
+
+def _classify_table_line(line: Line) -> Block:
+    """A division-table line (tables.py): its role decides, numbering in the cell text is dropped."""
+    if line.role == "assign":
+        return Block(line, "para")
+    for level, pattern in NUMBERING:
+        m = pattern.match(line.norm)
+        if m and m.end() < len(line.norm):
+            if line.role == "heading" or level >= 3:
+                return Block(line, line.role == "heading" and "heading" or "item", level, m.end(),
+                             line.norm[:m.end()].strip())
+    if line.role == "heading":
+        return Block(line, "heading", 2, 0)
+    serial = normalize(line.serial).strip()
+    number = serial + "." if serial.isdigit() else serial
+    return Block(line, "item", 3, 0, number)
 
 
 def _is_item(rest: str) -> bool:

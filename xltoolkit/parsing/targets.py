@@ -5,10 +5,11 @@ span of the text as written: a target's `text` is always an exact substring of i
 
 Rules (the bundled plans' transcription decisions, generalized):
 
-* comparator from the wording: 以上/及以上/达到/达/不少于/不低于 -> '>='; 突破/超过/大于/高于 -> '>';
-  以内/之内/不超过/控制在…以内 -> '<='; 低于/小于/降至…以下/以下 -> '<'; 左右 -> '~'; a-b -> range;
-  N余/N多 -> '>=' (more than N); 完成…下达目标 / 与…保持同步 -> qualitative; a bare number -> '='.
-  A word after the number (以上, 以下, 以内, 左右) beats one before it.
+* comparator from the wording: 以上/及以上/达到/达/不少于/不低于/稳定在 -> '>='; 突破/超过/大于/高于 -> '>';
+  以内/之内/以下/不超过/控制在…以内/降至…以下 -> '<=' (in Chinese legal usage 以上、以下、以内 include the
+  number itself); 低于/小于 -> '<'; 左右 -> '~'; a-b (also a%-b%) -> range; N余/N多 -> '>' (more than N);
+  完成…下达目标/指标 / 与…保持同步 -> qualitative; a bare number -> '='. A word after the number (以上,
+  以下, 以内, 左右) beats one before it.
 * direction: '>=' and '>' are higher-better, '<=' and '<' lower-better; otherwise rates that should
   fall (失业率, 死亡率, 发病率, 能耗, 排放 …, but not a 降低率) are lower-better.
 * units keep their multiplier (18万人 -> 18 万人, 560亿元 -> 560 亿元); N/10万 -> unit /10万;
@@ -45,15 +46,16 @@ UNIT = rf"(?:%c(?![A-Za-z])|%|‰|/\d+万|{MULT}(?:{BASE})(?:/{DENOM})?|{ASCII_U
 NUMBER = r"\d+(?:\.\d+)?"
 SUFFIXES = r"(?:及以上|以上|以下|以内|之内|左右)"
 QUANTITY = re.compile(
-    rf"(?<![A-Za-z0-9.\-/])(?P<low>{NUMBER})(?:\s*(?:-|—|~|至)\s*(?P<high>{NUMBER}))?"
+    rf"(?<![A-Za-z0-9.\-/])(?P<low>{NUMBER})(?:(?P<lunit>%|‰)?\s*(?:-|—|~|至)\s*(?P<high>{NUMBER}))?"
     rf"(?P<more>余|多)?(?P<unit>{UNIT})?(?P<suffix>{SUFFIXES})?")
 CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 CN_QUANTITY = re.compile(r"(?<![一二两三四五六七八九十百千万亿第])(?P<cn>[一二两三四五六七八九]|十)(?P<unit>座|栋)")
 
-SUFFIX_COMPARATOR = {"及以上": ">=", "以上": ">=", "以下": "<", "以内": "<=", "之内": "<=", "左右": "~"}
+SUFFIX_COMPARATOR = {"及以上": ">=", "以上": ">=", "以下": "<=", "以内": "<=", "之内": "<=", "左右": "~"}
 PREFIX_WORDS = [
     ("不少于", ">="), ("不低于", ">="), ("不小于", ">="), ("至少", ">="), ("达到", ">="), ("提高到", ">="),
     ("提高至", ">="), ("提升到", ">="), ("提升至", ">="), ("增加到", ">="), ("增加至", ">="), ("增至", ">="),
+    ("稳定在", ">="), ("保持在", ">="), ("维持在", ">="),
     ("不超过", "<="), ("不高于", "<="), ("不大于", "<="), ("控制在", "<="), ("控制到", "<="),
     ("突破", ">"), ("超过", ">"), ("大于", ">"), ("高于", ">"), ("多于", ">"),
     ("低于", "<"), ("小于", "<"), ("少于", "<"), ("降至", "<"), ("降到", "<"), ("下降到", "<"),
@@ -63,7 +65,7 @@ PREFIX_RE = re.compile("|".join(sorted((re.escape(w) for w, _ in PREFIX_WORDS), 
 PREFIX_MAP = dict(PREFIX_WORDS)
 
 QUALITATIVE = re.compile(
-    r"完成[^,;。:]{0,6}?下达(?:的)?[^,;。:]{0,4}?(?:目标|任务)(?:任务)?|与[^,;。:]{1,12}?(?:保持同步(?:增长)?|同步增长)"
+    r"完成[^,;。:]{0,6}?下达(?:的)?[^,;。:]{0,4}?(?:目标|任务|指标)(?:任务)?|与[^,;。:]{1,12}?(?:保持同步(?:增长)?|同步增长)"
     r"|保持同步(?:增长)?|同步增长")
 LOWER_BETTER = re.compile(r"失业率|死亡率|发病率|患病率|能耗|排放|事故|浓度|PM2\.5|用水量|近视率|肥胖率|犯罪率|发案")
 REDUCTION_RATE = re.compile(r"降低|下降|减少|降幅")
@@ -102,12 +104,23 @@ class TargetFound:
     period: Optional[str] = None
     deadline_year: Optional[int] = None
     notes: list[str] = field(default_factory=list)
+    clause: tuple[int, int] = (0, 0)  # the clause the target phrase was cut from
+    measure: Optional[str] = None
+    measure_sure: bool = True
 
     def to_data(self, raw: str) -> dict:
         value = list(self.value) if isinstance(self.value, tuple) else self.value
         return {"text": raw[self.start:self.end], "metric": self.metric, "value": value, "unit": self.unit,
                 "comparator": self.comparator, "direction": self.direction, "deadline_year": self.deadline_year,
-                "period": self.period, "note": "; ".join(self.notes) or None}
+                "period": self.period, "measure": self.measure, "note": "; ".join(self.notes) or None}
+
+    def infer_measure(self, raw: str, context: str = "", annual: bool = False) -> None:
+        from ..measures import measure_of
+
+        a, b = self.clause
+        self.measure, self.measure_sure = measure_of(
+            raw[self.start:self.end], self.unit, self.comparator, context=context,
+            clause=raw[a:b] if b > a else "", period=self.period, annual=annual)
 
 
 def _num(text: str) -> float:
@@ -133,6 +146,8 @@ def find_quantities(norm: str, start: int = 0, end: Optional[int] = None) -> lis
         if unit is None and re.match(r"[A-Za-z]", nxt):
             continue
         low, high = m.group("low"), m.group("high")
+        if m.group("lunit") and unit != m.group("lunit"):
+            unit = m.group("lunit") if unit is None else unit  # 7.5%—8%: the unit written twice
         if unit == "年" and (re.fullmatch(r"(19|20|21)\d\d", low) or norm[max(0, m.start() - 2):m.start()] in ("未来", "近")
                            or norm[m.start() - 1:m.start()] in ("近", "前", "后", "每")
                            or norm[m.end():m.end() + 1] in ("内", "间", "来")):
@@ -185,7 +200,7 @@ def comparator_for(norm: str, window_start: int, quantity: Quantity, suffix: Opt
     if prefix:
         return prefix
     if quantity.more:
-        return ">="
+        return ">"
     return "="
 
 
@@ -206,7 +221,7 @@ def quantity_notes(q: Quantity) -> list[str]:
     if q.typo_per_mille:
         notes.append("'%c' read as ‰ (per mille)")
     if q.more:
-        notes.append("N余/N多 = more than N; recorded as '>='")
+        notes.append("N余/N多 = more than N; recorded as '>'")
     return notes
 
 
@@ -392,7 +407,8 @@ def task_targets(raw: str, norm: str, horizon_end: int, default_deadline: Option
                     metric_text = norm[g_start:q.start]
                     target = TargetFound(text_start, text_end, q.value, q.unit, cmp,
                                          direction_for(cmp, metric_text + norm[q.stop:g_end]),
-                                         metric=_metric(norm, g_start, q.start), notes=quantity_notes(q))
+                                         metric=_metric(norm, g_start, q.start), notes=quantity_notes(q),
+                                         clause=(c_start, c_end))
                     if mode == "each":
                         subjects = chosen_subjects(norm, g_start + _subject_start(norm[g_start:q.start]), q.start)
                         target.metric = subjects[qi] if qi < len(subjects) else target.metric
@@ -531,8 +547,11 @@ def indicator_targets(raw: str, norm: str, horizon_end: int, start: int = 0,
                                  notes=quantity_notes(q))
         name = LEADING_VERBS.sub("", name) if not single else name
         name = re.sub(r"^(?:\d{4}年|到\d{4}年|力争|[“\"]?十[一二三四五六七八九]五[”\"]?(?:期间|时期)?)+", "", name).strip(" ,")
+        target.clause = (a, b)
         growth_only = re.fullmatch(r"(?:年均)?(?:增长|增速)?", name)
-        if shared_name and growth_only:
+        if not name and shared_name:
+            name = shared_name  # 粮食综合生产能力,“十四五”稳定在1.2万吨
+        elif shared_name and growth_only:
             name = shared_name + name
         elif growth_only and name and results:
             name = results[-1].name + name

@@ -21,9 +21,11 @@ SPACES = " \t\u3000\xa0\u2002\u2003\u2009\u200b\ufeff"
 
 @dataclass(frozen=True)
 class Line:
-    number: int  # 1-based physical line (or .docx paragraph) the text comes from
+    number: int  # 1-based physical line (.docx paragraph or table row, sheet row) the text comes from
     raw: str
     norm: str
+    role: str = ""  # from a division table (tables.py): "heading", "task", "assign"; "" for running text
+    serial: str = ""  # a table task's 序号 as written
 
 
 class DecodeError(ValueError):
