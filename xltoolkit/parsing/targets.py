@@ -65,7 +65,7 @@ PREFIX_RE = re.compile("|".join(sorted((re.escape(w) for w, _ in PREFIX_WORDS), 
 PREFIX_MAP = dict(PREFIX_WORDS)
 
 QUALITATIVE = re.compile(
-    r"完成[^,;。:]{0,6}?下达(?:的)?[^,;。:]{0,4}?(?:目标|任务|指标)(?:任务)?|与[^,;。:]{1,12}?(?:保持同步(?:增长)?|同步增长)"
+    r"完成[^,;。:]{0,6}?下达(?:的)?[^,;。:]{0,4}?(?:目标|任务|指标)(?:任务)?|与[^,;。:]{1,12}?(?:保持同步(?:增长)?|同步增长|同步(?![\u4e00-\u9fff]))"
     r"|保持同步(?:增长)?|同步增长")
 LOWER_BETTER = re.compile(r"失业率|死亡率|发病率|患病率|能耗|排放|事故|浓度|PM2\.5|用水量|近视率|肥胖率|犯罪率|发案")
 REDUCTION_RATE = re.compile(r"降低|下降|减少|降幅")
