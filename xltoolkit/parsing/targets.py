@@ -356,71 +356,93 @@ def _metric(norm: str, start: int, q_start: int) -> Optional[str]:
     return text or None
 
 
+@dataclass
+class _Context:
+    """What one task text shares while its clauses are read: the text, the horizon, the deadline
+    from a time limit, and the period phrase holding for the rest of the current sentence."""
+
+    raw: str
+    norm: str
+    horizon_end: int
+    default_deadline: Optional[int]
+    sentence_period: Optional[tuple[str, Optional[int]]] = None  # (phrase as written, year)
+
+    def set_period(self, start: int, end: int) -> None:
+        self.sentence_period = (self.raw[start:end], period_year(self.norm[start:end], self.horizon_end))
+
+
 def task_targets(raw: str, norm: str, horizon_end: int, default_deadline: Optional[int] = None) -> list[TargetFound]:
     """Every quantitative target in a task text, in text order."""
     found: list[TargetFound] = []
+    ctx = _Context(raw, norm, horizon_end, default_deadline)
     for s_start, s_end in sentences(norm):
-        sentence_period: Optional[tuple[str, int]] = None  # (phrase, year)
-        pending_prefix: Optional[int] = None
+        ctx.sentence_period = None
+        pending_prefix: Optional[int] = None  # a period phrase standing alone before the clause
         for c_start, c_end in clauses(norm, s_start, s_end):
             if _period_only(norm, c_start, c_end):
-                phrase = raw[c_start:c_end]
-                sentence_period = (phrase, period_year(norm[c_start:c_end], horizon_end))
+                ctx.set_period(c_start, c_end)
                 pending_prefix = c_start
                 continue
             clause_period = PROPAGATING.search(norm, c_start, c_end)
             quantities = find_quantities(norm, c_start, c_end)
-            if not quantities:
-                pending_prefix = None
-                if clause_period:
-                    sentence_period = (raw[clause_period.start():clause_period.end()],
-                                       period_year(clause_period.group(0), horizon_end))
-                continue
-            groups = _groups(norm, c_start, c_end, quantities)
-            list_mode = len(groups) > 1
-            inherited_cmp_window: Optional[int] = None
-            for gi, (g_start, g_end, g_quantities, mode) in enumerate(groups):
-                text_start = g_start
-                if list_mode and gi == 0 and norm.startswith("做到", g_start):
-                    text_start = g_start + 2
-                chosen = g_quantities if mode in ("each", "respectively") else _choose(norm, g_quantities, g_end)
-                text_end = g_end
-                if list_mode and chosen and norm[chosen[-1].stop:chosen[-1].stop + 1] == "的":
-                    text_end = chosen[-1].stop
-                if pending_prefix is not None and gi == 0:
-                    text_start = pending_prefix
-                text_start, text_end = _trim(norm, text_start, text_end)
-                own_period = _own_period(norm, text_start, text_end)
-                for qi, q in enumerate(chosen):
-                    if mode == "respectively":
-                        cmp = comparator_for(norm, g_start, q if qi == 0 else q, suffix=chosen[-1].suffix)
-                        if cmp == "=":
-                            cmp = comparator_for(norm, g_start, chosen[0], suffix=chosen[-1].suffix)
-                    else:
-                        cmp = comparator_for(norm, g_start, q)
-                    if list_mode and gi == 0 and cmp != "=":
-                        inherited_cmp_window = g_start
-                    if list_mode and gi > 0 and cmp == "=" and inherited_cmp_window is not None \
-                            and not isinstance(q.value, tuple) and not q.suffix:
-                        cmp = comparator_for(norm, inherited_cmp_window, Quantity(g_start, g_start, g_start, q.value,
-                                                                                   q.unit, None))
-                    metric_text = norm[g_start:q.start]
-                    target = TargetFound(text_start, text_end, q.value, q.unit, cmp,
-                                         direction_for(cmp, metric_text + norm[q.stop:g_end]),
-                                         metric=_metric(norm, g_start, q.start), notes=quantity_notes(q),
-                                         clause=(c_start, c_end))
-                    if mode == "each":
-                        subjects = chosen_subjects(norm, g_start + _subject_start(norm[g_start:q.start]), q.start)
-                        target.metric = subjects[qi] if qi < len(subjects) else target.metric
-                    _set_period(target, own_period, sentence_period, horizon_end, default_deadline, raw, norm)
-                    if isinstance(q.value, tuple) and not q.value[0] < q.value[1]:
-                        continue  # reported by the caller as RANGE_INVALID
-                    found.append(target)
+            if quantities:
+                found += _clause_targets(ctx, c_start, c_end, quantities, pending_prefix)
             pending_prefix = None
             if clause_period:
-                sentence_period = (raw[clause_period.start():clause_period.end()],
-                                   period_year(clause_period.group(0), horizon_end))
+                ctx.set_period(clause_period.start(), clause_period.end())
     return found
+
+
+def _clause_targets(ctx: _Context, c_start: int, c_end: int, quantities: list[Quantity],
+                    pending_prefix: Optional[int]) -> list[TargetFound]:
+    """The targets of one clause: one per target phrase (group) and chosen quantity."""
+    norm = ctx.norm
+    found: list[TargetFound] = []
+    groups = _groups(norm, c_start, c_end, quantities)
+    list_mode = len(groups) > 1
+    inherited_cmp_window: Optional[int] = None  # the first phrase's comparator governs a list
+    for gi, (g_start, g_end, g_quantities, mode) in enumerate(groups):
+        text_start = g_start
+        if list_mode and gi == 0 and norm.startswith("做到", g_start):
+            text_start = g_start + 2
+        chosen = g_quantities if mode in ("each", "respectively") else _choose(norm, g_quantities, g_end)
+        text_end = g_end
+        if list_mode and chosen and norm[chosen[-1].stop:chosen[-1].stop + 1] == "的":
+            text_end = chosen[-1].stop
+        if pending_prefix is not None and gi == 0:
+            text_start = pending_prefix
+        text_start, text_end = _trim(norm, text_start, text_end)
+        own_period = _own_period(norm, text_start, text_end)
+        for qi, q in enumerate(chosen):
+            cmp = _group_comparator(norm, g_start, q, chosen, mode)
+            if list_mode and gi == 0 and cmp != "=":
+                inherited_cmp_window = g_start
+            if list_mode and gi > 0 and cmp == "=" and inherited_cmp_window is not None \
+                    and not isinstance(q.value, tuple) and not q.suffix:
+                cmp = comparator_for(norm, inherited_cmp_window, Quantity(g_start, g_start, g_start, q.value,
+                                                                           q.unit, None))
+            target = TargetFound(text_start, text_end, q.value, q.unit, cmp,
+                                 direction_for(cmp, norm[g_start:q.start] + norm[q.stop:g_end]),
+                                 metric=_metric(norm, g_start, q.start), notes=quantity_notes(q),
+                                 clause=(c_start, c_end))
+            if mode == "each":
+                subjects = chosen_subjects(norm, g_start + _subject_start(norm[g_start:q.start]), q.start)
+                target.metric = subjects[qi] if qi < len(subjects) else target.metric
+            _set_period(target, own_period, ctx.sentence_period, ctx.horizon_end, ctx.default_deadline,
+                        ctx.raw, norm)
+            if isinstance(q.value, tuple) and not q.value[0] < q.value[1]:
+                continue  # reported by the caller as RANGE_INVALID
+            found.append(target)
+    return found
+
+
+def _group_comparator(norm: str, g_start: int, q: Quantity, chosen: list[Quantity], mode: str) -> str:
+    if mode != "respectively":
+        return comparator_for(norm, g_start, q)
+    cmp = comparator_for(norm, g_start, q, suffix=chosen[-1].suffix)  # 分别降至9/10万和2.5‰以下
+    if cmp == "=":
+        cmp = comparator_for(norm, g_start, chosen[0], suffix=chosen[-1].suffix)
+    return cmp
 
 
 def invalid_ranges(norm: str) -> list[str]:
@@ -530,39 +552,51 @@ def indicator_targets(raw: str, norm: str, horizon_end: int, start: int = 0,
             elif not results:
                 shared_name = raw[a:b].strip()
             continue
-        if qual and (not quantities or qual.start() < quantities[-1].start):
-            t_start = qual.start()
-            name = raw[a:t_start].strip(" ,")
-            target = TargetFound(t_start, qual.end() if single else b, None, None, "qualitative", "qualitative")
-            if not single:
-                target.start = a
-        else:
-            q = quantities[-1]
-            name_end, t_start = _indicator_split(norm, a, q.start)
-            if not single:
-                t_start = a
-            name = raw[a:name_end].strip(" ,")
-            cmp = comparator_for(norm, a, q)
-            target = TargetFound(t_start, b, q.value, q.unit, cmp, direction_for(cmp, norm[a:b]),
-                                 notes=quantity_notes(q))
-        name = LEADING_VERBS.sub("", name) if not single else name
-        name = re.sub(r"^(?:\d{4}年|到\d{4}年|力争|[“\"]?十[一二三四五六七八九]五[”\"]?(?:期间|时期)?)+", "", name).strip(" ,")
+        name, target = _indicator_clause(raw, norm, a, b, qual, quantities, single)
         target.clause = (a, b)
-        growth_only = re.fullmatch(r"(?:年均)?(?:增长|增速)?", name)
-        if not name and shared_name:
-            name = shared_name  # 粮食综合生产能力,“十四五”稳定在1.2万吨
-        elif shared_name and growth_only:
-            name = shared_name + name
-        elif growth_only and name and results:
-            name = results[-1].name + name
-        elif not name and results:
-            name = results[-1].name
+        name = _indicator_name(name, shared_name, results)
         own = _own_period(norm, target.start, target.end)
         _set_period(target, own, sentence_period, horizon_end, None, raw, norm)
         if own is None and sentence_period is None:
             target.period = None
         results.append(IndicatorTarget(name or raw[a:b], target))
     return results
+
+
+def _indicator_clause(raw: str, norm: str, a: int, b: int, qual, quantities: list[Quantity],
+                      single: bool) -> tuple[str, TargetFound]:
+    """(name as written before the target, target) of one indicator clause with a target in it."""
+    if qual and (not quantities or qual.start() < quantities[-1].start):
+        t_start = qual.start()
+        name = raw[a:t_start].strip(" ,")
+        target = TargetFound(t_start, qual.end() if single else b, None, None, "qualitative", "qualitative")
+        if not single:
+            target.start = a
+    else:
+        q = quantities[-1]
+        name_end, t_start = _indicator_split(norm, a, q.start)
+        if not single:
+            t_start = a
+        name = raw[a:name_end].strip(" ,")
+        cmp = comparator_for(norm, a, q)
+        target = TargetFound(t_start, b, q.value, q.unit, cmp, direction_for(cmp, norm[a:b]), notes=quantity_notes(q))
+    name = LEADING_VERBS.sub("", name) if not single else name
+    name = re.sub(r"^(?:\d{4}年|到\d{4}年|力争|[“\"]?十[一二三四五六七八九]五[”\"]?(?:期间|时期)?)+", "", name).strip(" ,")
+    return name, target
+
+
+def _indicator_name(name: str, shared_name: Optional[str], results: list[IndicatorTarget]) -> str:
+    """A clause's name, completed from a shared first clause or the previous indicator of the line."""
+    growth_only = re.fullmatch(r"(?:年均)?(?:增长|增速)?", name)
+    if not name and shared_name:
+        return shared_name  # 粮食综合生产能力,“十四五”稳定在1.2万吨
+    if shared_name and growth_only:
+        return shared_name + name
+    if growth_only and name and results:
+        return results[-1].name + name
+    if not name and results:
+        return results[-1].name
+    return name
 
 
 def _indicator_split(norm: str, start: int, q_start: int) -> tuple[int, int]:
