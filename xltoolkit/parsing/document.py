@@ -21,7 +21,7 @@ from .limits import (MAX_DOCUMENT_XML_BYTES, MAX_FILE_BYTES, MAX_HTML_BYTES, MAX
                      parse_code)
 from .tables import TableTooLarge
 from .text import DecodeError, Line, decode_bytes, normalize, split_lines
-from .units import AliasSuggestion, UnitRegistry, suggest_aliases
+from .units import ALIAS_PAIRWISE_LIMIT, AliasSuggestion, UnitRegistry, suggest_aliases
 from .warnings import ParseInputError, ParseWarning
 
 MAX_BYTES = MAX_FILE_BYTES
@@ -75,6 +75,8 @@ def read_document(path, sheet: Optional[str] = None) -> tuple[list[Line], str]:
         if data[:4] == b"PK\x03\x04" or suffix in (".docx", ".xlsx"):
             lines, kind = _read_zip(path, data, suffix, sheet)
         elif data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+            if "EncryptionInfo".encode("utf-16-le") in data:
+                raise ParseInputError(str(path), "ENCRYPTED")  # an encrypted .docx/.xlsx is an OLE file
             raise ParseInputError(str(path), "LEGACY_XLS" if suffix in (".xls", ".et") else "LEGACY_DOC")
         elif data[:5] == PDF_MAGIC or suffix == ".pdf":
             from .pdf import PdfError, pdf_lines
@@ -199,6 +201,8 @@ def parse_lines(lines: list[Line], source_name: Optional[str] = None, plan_id: O
         "indicators": indicators,
         "chapters": chapters,
     }
+    if len(registry.entries) > ALIAS_PAIRWISE_LIMIT:
+        warnings.append(ParseWarning(0, "ALIAS_CHECK_LIMITED", {"units": len(registry.entries)}))
     result = ParseResult(data, warnings, suggestions=suggest_aliases(registry.entries))
     result.plan = _validate(data, warnings)
     return result
