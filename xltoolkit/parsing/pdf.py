@@ -4,8 +4,10 @@ Per page, pypdf gives the text in reading order, one visual line per line. Dropp
 ("— 3 —", "- 3 -", "第 3 页", "3 / 12", a bare number) in the first or last two lines of a page, and
 running heads and feet (a line, digits ignored, that starts or ends at least two pages and half of
 them). Visual lines are joined into paragraphs: a line continues the one before unless it starts
-with numbering (一、 (一) 1. (1) ① ——), a responsibility label, or the line before is short (under
-85% of the longest lines of the document) or ends a paragraph; a page break does not end one.
+with numbering (一、 (一) 1. (1) ① ——) or a responsibility label outside an open bracket, or the line
+before is short (under 85% of the longest lines of the document) or ends with a colon; a page break
+does not end one, nor does a full line ending with 。 (sentences end at line ends by chance), and a
+bracket still open continues the paragraph.
 
 A PDF without a text layer (a scan) is refused with PDF_NO_TEXT: xltool does no OCR.
 """
@@ -24,7 +26,7 @@ PAGE_NUMBER = re.compile(r"^[\s\-—–_·•]*(?:第\s*\d+\s*页(?:\s*[/,，]?\
                          r"[-—–]\s*\d{1,4}\s*[-—–]|page\s*\d+(?:\s*of\s*\d+)?)[\s\-—–_·•]*$", re.I)
 STARTS_ITEM = re.compile(r"^(?:第[一二三四五六七八九十百]+[章部篇节]|[一二三四五六七八九十]{1,3}\s*[、.]|[(（]\s*[一二三四五六七八九十\d]{1,3}\s*[)）]"
                          r"|\d{1,3}\s*[.、．](?!\d)|[①-⑳]|——|附件|(?:牵头|责任|配合|协办|参与|落实)(?:单位|部门)\s*[:：])")
-ENDS_PARAGRAPH = re.compile(r"[。;；!！?？:：)）]\s*$")
+ENDS_PARAGRAPH_STRICT = re.compile(r"[:：]\s*$")  # an introduction ends its line; 。 at a full line may not
 
 
 class PdfError(ValueError):
@@ -100,13 +102,17 @@ def pdf_lines(data: bytes) -> list[Line]:
     full = widths[min(len(widths) - 1, max(0, len(widths) // 10))] if widths else 0
     paragraphs: list[str] = []
     previous = ""
+    depth = 0  # open brackets in the paragraph so far: a wrapped assignment bracket continues it
     for ln in kept:
         norm = normalize(ln)
-        joins = bool(paragraphs) and not STARTS_ITEM.match(norm) and _width(previous) >= 0.85 * full \
-            and not ENDS_PARAGRAPH.search(normalize(previous))
+        starts = bool(STARTS_ITEM.match(norm)) and depth == 0
+        joins = bool(paragraphs) and not starts and (depth > 0 or _width(previous) >= 0.85 * full) \
+            and not (ENDS_PARAGRAPH_STRICT.search(normalize(previous)) and depth == 0)
         if joins:
             paragraphs[-1] += ln
         else:
             paragraphs.append(ln)
+            depth = 0
+        depth = max(0, depth + norm.count("(") + norm.count("【") - norm.count(")") - norm.count("】"))
         previous = ln
     return [make_line(i, p) for i, p in enumerate(paragraphs, start=1) if p.strip()]
