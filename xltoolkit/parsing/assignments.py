@@ -38,11 +38,12 @@ VERBS_LEAD = ("牵头负责", "牵头落实", "牵头")
 VERBS_RESPONSIBLE = ("按职责分工负责", "按职责分工落实", "按职能分工负责", "按职责负责", "分工负责", "共同负责", "配合落实",
                      "具体负责", "负责落实", "协同配合", "配合", "参与", "协助", "协同", "负责")
 _VERB_WORDS = sorted(VERBS_LEAD + VERBS_RESPONSIBLE, key=len, reverse=True)
-VERB_CLAUSE = re.compile(r"^(?:由)?(?P<who>.+?)\s*(?P<verb>" + "|".join(_VERB_WORDS) + r")\s*$")
+VERB_CLAUSE = re.compile(r"(?:由)?(?P<who>.+?)\s*(?P<verb>" + "|".join(_VERB_WORDS) + r")\s*$")
 _VERB_BRACKET = re.compile(r"[^()\[\]【】\n]{1,300}?(?:" + "|".join(_VERB_WORDS) + r")\s*(?:[,;)\]】]|$)")
 LEADER_WORDS = re.compile(r"分管|领导|副?(?:省|市|区|县|州|镇)长|书记|秘书长|主任(?:牵头)?$")
 # A bare kind of place after 各…: "各区、县级市" is each district and each county-level city.
-PLACE_KIND = re.compile(r"^(?:县级市|县市区|县区|市县|市区|区县|县|市|区|乡镇|乡|镇|街道|街|开发区|功能区|园区|管委会|单位|部门)$")
+PLACE_KIND = re.compile(r"^(?:县级市|县市区|县区|市县|市区|区县|县|市|区|乡镇|乡|镇|街道|街|开发区|功能区|园区|管委会|单位|部门)"
+                        r"(?:人民政府|政府|党委|党委和政府|党委政府|管委会|办事处)?$")
 OPEN = "([【"
 CLOSE = {"(": ")", "[": "]", "【": "】"}
 ETC = re.compile(r"等(?:有关|相关)?(?:部门|单位)?$")

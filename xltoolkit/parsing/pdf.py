@@ -1,6 +1,6 @@
 """A .pdf with a text layer -> lines (pypdf), page furniture dropped, paragraphs rejoined.
 
-Per page, pypdf gives the text in reading order, one visual line per line. Dropped: page numbers
+Per page, pypdf (layout mode) gives the text in reading order by position, one visual line per line. Dropped: page numbers
 ("— 3 —", "- 3 -", "第 3 页", "3 / 12", a bare number) in the first or last two lines of a page, and
 running heads and feet (a line, digits ignored, that starts or ends at least two pages and half of
 them). Visual lines are joined into paragraphs: a line continues the one before unless it starts
@@ -56,7 +56,10 @@ def pdf_pages(data: bytes) -> list[list[str]]:
             raise PdfError("TOO_LARGE", f"{count} 页 > {MAX_PDF_PAGES} 页")
         pages, total = [], 0
         for page in reader.pages:
-            text = page.extract_text() or ""
+            try:  # layout mode orders the text by its position on the page, whatever the stream order
+                text = page.extract_text(extraction_mode="layout") or ""
+            except Exception:  # pragma: no cover - fonts layout mode cannot measure
+                text = page.extract_text() or ""
             total += len(text)
             if total > MAX_TEXT_CHARS * 2:
                 raise PdfError("TEXT_TOO_LONG", f"超过 {MAX_TEXT_CHARS} 字")
