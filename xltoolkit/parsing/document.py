@@ -72,12 +72,12 @@ def read_document(path, sheet: Optional[str] = None) -> tuple[list[Line], str]:
     if sheet is not None and suffix not in (".xlsx", ".xlsm") and data[:4] != b"PK\x03\x04":
         raise ParseInputError(str(path), "SHEET_NOT_APPLICABLE")
     try:
-        if data[:4] == b"PK\x03\x04" or suffix in (".docx", ".xlsx"):
-            lines, kind = _read_zip(path, data, suffix, sheet)
-        elif data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
             if "EncryptionInfo".encode("utf-16-le") in data:
                 raise ParseInputError(str(path), "ENCRYPTED")  # an encrypted .docx/.xlsx is an OLE file
             raise ParseInputError(str(path), "LEGACY_XLS" if suffix in (".xls", ".et") else "LEGACY_DOC")
+        elif data[:4] == b"PK\x03\x04" or suffix in (".docx", ".xlsx"):
+            lines, kind = _read_zip(path, data, suffix, sheet)
         elif data[:5] == PDF_MAGIC or suffix == ".pdf":
             from .pdf import PdfError, pdf_lines
 
@@ -436,4 +436,6 @@ def plan_yaml(data: dict[str, Any]) -> str:
     if data.get("source_file"):
         header += f" from {data['source_file']}"
     header += "; format: samples/plans/README.md. Review the warnings and the unit-merge suggestions.\n"
-    return header + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=4096, default_flow_style=None)
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml: same text, ~10x faster on big plans
+    return header + yaml.dump(data, Dumper=dumper, allow_unicode=True, sort_keys=False, width=4096,
+                              default_flow_style=None)
