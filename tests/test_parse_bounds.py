@@ -228,5 +228,5 @@ def test_scanned_and_broken_pdfs(tmp_path):
 
 def test_huge_html_is_refused(tmp_path):
     path = tmp_path / "big.html"
-    path.write_bytes(b"<html><body>" + b"<div>" * (17 * 1024 * 1024 // 5) + b"</body></html>")
+    path.write_bytes(b"<html><body>" + b"<div>" * (5 * 1024 * 1024 // 5) + b"</body></html>")
     refused(path, "TOO_LARGE")
