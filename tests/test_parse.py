@@ -77,13 +77,16 @@ def test_html_remnants_blank_lines_and_line_numbers():
     ("企业开办时间压缩至1个工作日以内", "<=", 1, "个工作日"),
     ("甲乙类传染病发病率低于180/10万", "<", 180, "/10万"),
     ("城镇调查失业率小于6%", "<", 6, "%"),
-    ("PM2.5平均浓度降至35微克/立方米以下", "<", 35, "微克/立方米"),
+    ("PM2.5平均浓度降至35微克/立方米以下", "<=", 35, "微克/立方米"),  # 以下 includes the number
+    ("生育率保持在1.5以上", ">=", 1.5, None),
     ("地区生产总值增长7%左右", "~", 7, "%"),
     ("建设3-5个文化地标", "range", [3, 5], "个"),
     ("兴建3至4处社区体育设施", "range", [3, 4], "处"),
     ("建设35.5公里电力通道", "=", 35.5, "公里"),
     ("吸引大学生留汉18万人", "=", 18, "万人"),
-    ("完善30余条道路的污水管网", ">=", 30, "条"),
+    ("完善30余条道路的污水管网", ">", 30, "条"),  # 余: more than 30
+    ("粮食产量稳定在1.2万吨", ">=", 1.2, "万吨"),
+    ("经济增长7.5%—8%", "range", [7.5, 8], "%"),
     ("加快两座变电站建设", "=", 2, "座"),
 ])
 def test_comparators_values_units(text, comparator, value, unit):
@@ -102,7 +105,7 @@ def test_units_keep_multipliers_and_compound_units():
 def test_per_mille_and_the_percent_c_slip():
     assert one("婴儿死亡率降至3‰以下")["unit"] == "‰"
     t = one("婴儿死亡率降至2.5%c以下")
-    assert (t["value"], t["unit"], t["comparator"], t["direction"]) == (2.5, "‰", "<", "lower_better")
+    assert (t["value"], t["unit"], t["comparator"], t["direction"]) == (2.5, "‰", "<=", "lower_better")
     assert "%c" in t["note"]
 
 
@@ -115,7 +118,7 @@ def test_direction_lower_better_words():
 
 def test_two_targets_in_one_phrase():
     found = targets_of("孕产妇死亡率、婴儿死亡率分别降至9/10万和2.5%c以下。")
-    assert [(t["value"], t["unit"], t["comparator"]) for t in found] == [(9, "/10万", "<"), (2.5, "‰", "<")]
+    assert [(t["value"], t["unit"], t["comparator"]) for t in found] == [(9, "/10万", "<="), (2.5, "‰", "<=")]
     assert found[0]["text"] == found[1]["text"]
     found = targets_of("改造建成1个P2+实验室和4个P2实验室。")
     assert [t["text"] for t in found] == ["改造建成1个P2+实验室", "4个P2实验室"]
@@ -328,7 +331,7 @@ def test_numbering_continuous_across_chapters_and_preambles():
     assert [len(c["tasks"]) for c in d["chapters"]] == [2, 2]  # 分工原则 and 工作要求 are not tasks
     assert "NUMBER_GAP" not in codes(r)
     pm = d["chapters"][1]["tasks"][1]["targets"][0]
-    assert (pm["comparator"], pm["direction"], pm["unit"]) == ("<", "lower_better", "微克/立方米")
+    assert (pm["comparator"], pm["direction"], pm["unit"]) == ("<=", "lower_better", "微克/立方米")  # 降至…以下
 
 
 def test_numbering_restarting_parenthesized_and_circled():

@@ -60,3 +60,67 @@ def test_ten_thousand_lines_of_random_cjk():
     chars = [chr(c) for c in range(0x4E00, 0x4E00 + 3000)] + list("。,、;()1234567890%")
     lines = ["".join(rng.choice(chars) for _ in range(rng.randint(0, 60))) for _ in range(10_000)]
     _check("\n".join(lines))
+
+
+# --------------------------------------------------------------------------- new inputs: tables, HTML, PDF text
+
+CELLS = ["序号", "重点任务", "牵头单位", "配合单位", "完成时限", "责任领导", "一、产业", "(一)民生", "1", "", "新建公园2个。",
+         "区发改局", "区财政局、各街道", "2023年底前", "2023.12", "张副区长", "类别", "各区、县级市", "X牵头,Y配合"]
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.lists(st.tuples(st.sampled_from(CELLS), st.integers(0, 3)), min_size=1, max_size=6),
+                max_size=12))
+def test_random_tables_with_merges_never_raise(rows):
+    from xltoolkit.parsing import parse_lines
+    from xltoolkit.parsing.tables import Cell, table_lines
+
+    grid, width = [], max((len(r) for r in rows), default=0)
+    for r, row in enumerate(rows):
+        cells = []
+        for c, (text, merge) in enumerate(row):  # merge: 0 own cell, 1 from the left, 2 from above, 3 missing
+            if merge == 1 and cells:
+                cells.append(cells[-1])
+            elif merge == 2 and r and c < len(grid[-1]):
+                cells.append(grid[-1][c])
+            elif merge == 3:
+                cells.append(Cell("", None))
+            else:
+                cells.append(Cell(text, (r, c)))
+        grid.append(cells + [Cell("", None)] * (width - len(cells)))
+    result = parse_lines(table_lines(grid, lambda r: r + 1), "t.docx")
+    if result.plan is not None:
+        plan_from_data(result.data)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from(["<table>", "</table>", "<tr>", "</tr>", "<td rowspan='3'>", "<td colspan=9999>",
+                                 "<th>", "</td>", "<p>", "</p>", "<br>", "<script>", "</script>", "<nav>", "&amp;",
+                                 "&#x4e00;", "序号", "重点任务", "牵头单位", "一、主要任务", "1.新建公园2个。", "区发改局",
+                                 "<div class='nav'>", "</div>", "<!--", "-->"]), max_size=60))
+def test_random_html_never_raises(pieces):
+    from xltoolkit.parsing import parse_lines
+    from xltoolkit.parsing.htmlpage import html_lines
+
+    result = parse_lines(html_lines("".join(pieces)), "p.html")
+    if result.plan is not None:
+        plan_from_data(result.data)
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(PIECES[:40] + ["— 1 —", "第 2 页", "武昌区人民政府"]), max_size=8),
+                min_size=1, max_size=4))
+def test_random_pdf_pages_never_raise(pages):
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from pdfmaker import make_pdf
+    from xltoolkit.parsing.pdf import PdfError, pdf_lines
+
+    try:
+        lines = pdf_lines(make_pdf([["".join(p) or " "] for p in pages]))
+    except PdfError as exc:
+        assert exc.code == "PDF_NO_TEXT"
+        return
+    _check("\n".join(ln.raw for ln in lines))

@@ -1,13 +1,17 @@
 """The bundled plan wuchang-14fyp must match its source document (武昌政办〔2022〕11号) exactly."""
 
+import itertools
 import re
 from pathlib import Path
 
 import pytest
 
+import yaml
+
 from xltoolkit.plans import load_plan
 
 ROOT = Path(__file__).resolve().parents[1]
+PLAN_FILE = ROOT / "samples" / "plans" / "wuchang-14fyp.yaml"
 SOURCE = (ROOT / "samples" / "sources" / "000_204739c3a34e3f44.txt").read_text(encoding="utf-8")
 LINES = SOURCE.split("\n")
 
@@ -159,13 +163,13 @@ def _expected_comparator(text: str) -> str:
         return "range"
     if "左右" in text:
         return "~"
-    if "以内" in text:
+    if re.search(r"以内|以下", text):  # 以下、以内 include the number itself
         return "<="
-    if re.search(r"以下|低于|小于", text):
+    if re.search(r"低于|小于", text):
         return "<"
-    if re.search(r"突破|超过|大于", text):
+    if re.search(r"突破|超过|大于|\d余", text):  # N余: more than N
         return ">"
-    if re.search(r"以上|达到|达\d|余", text):
+    if re.search(r"以上|达到|达\d", text):
         return ">="
     return "="
 
@@ -256,10 +260,10 @@ def test_specific_task_targets(plan):
     assert (a4.value, a4.unit, a4.comparator.value) == ((1, 2), "家", "range")
     infant = _target(plan, "T4.2", "婴儿死亡率")
     assert (infant.value, infant.unit, infant.comparator.value, infant.direction.value) == (
-        2.5, "‰", "<", "lower_better")
+        2.5, "‰", "<=", "lower_better")
     assert "2.5%c" in infant.text and "‰" in infant.note
     maternal = _target(plan, "T4.2", "孕产妇死亡率")
-    assert (maternal.value, maternal.unit, maternal.comparator.value) == (9, "/10万", "<")
+    assert (maternal.value, maternal.unit, maternal.comparator.value) == (9, "/10万", "<=")
     sex = _target(plan, "T4.2", "出生人口性别比")
     assert (sex.value, sex.unit, sex.comparator.value, sex.direction.value) == (107, None, "<=", "lower_better")
     disease = _target(plan, "T4.2", "甲乙类传染病发病率")
@@ -268,7 +272,7 @@ def test_specific_task_targets(plan):
     unemployment = _target(plan, "T5.1", "城镇调查失业率")
     assert (unemployment.value, unemployment.comparator.value, unemployment.direction.value) == (6, "<=", "lower_better")
     roads = _target(plan, "T3.4", "完善污水管网的道路")
-    assert (roads.value, roads.unit, roads.comparator.value) == (30, "条", ">=") and roads.note
+    assert (roads.value, roads.unit, roads.comparator.value) == (30, "条", ">") and roads.note
     pump = _target(plan, "T3.2", "巡司河泵站规划规模(流量Q)")
     assert (pump.value, pump.unit, pump.comparator.value) == (40, "m3/s", "=")
     assert [(x.value, x.unit) for x in _task(plan, "T4.1").targets[-3:]] == [(12, "张"), (7, "人"), (6.5, "人")]
@@ -291,6 +295,45 @@ def test_target_counts(plan):
     }
     assert sum(per_chapter) == 63
     assert sum(1 for _ in _all_targets(plan)) == 63 + 17
+
+
+def _raw_targets():
+    data = yaml.safe_load(PLAN_FILE.read_text(encoding="utf-8"))
+    return [i["target"] for i in data["indicators"]], [
+        (task["id"], t) for c in data["chapters"] for task in c["tasks"] for t in task["targets"]]
+
+
+def test_every_target_states_its_measure_and_task_targets_their_ids():
+    indicators, tasks = _raw_targets()
+    assert all(t.get("measure") for t in indicators) and all(t.get("measure") for _, t in tasks)
+    for task_id, group in itertools.groupby(tasks, key=lambda x: x[0]):
+        ids = [t["id"] for _, t in group]
+        assert ids == [f"{task_id}-{n}" for n in range(1, len(ids) + 1)]
+
+
+def test_counts_by_measure(plan):
+    from collections import Counter
+
+    indicators = Counter(i.target.measure.value for i in plan.indicators)
+    tasks = Counter(t.measure.value for task in plan.tasks for t in task.targets)
+    assert indicators == {"level": 9, "qualitative": 6, "rate": 2}
+    assert tasks == {"cumulative": 27, "level": 36}
+
+
+def test_measures_follow_the_wording(plan):
+    def measure(task, metric_or_text):
+        return next(t.measure.value for t in _task(plan, task).targets if metric_or_text in (t.metric or "") + t.text)
+
+    assert {i.id: i.target.measure.value for i in plan.indicators if i.target.measure.value == "rate"} == {
+        "E01": "rate", "E02": "rate"}  # 地区生产总值增长 年均7%左右, 全员劳动生产率增长 年均大于7%
+    assert plan.indicators[0].target.measure.value == "level"  # 受教育年限12.5年
+    assert measure("T1.1", "独角兽") == "cumulative"  # 引进和培育…6家以上
+    assert measure("T2.1", "上市公司") == "level"  # a stock to reach
+    assert measure("T2.2", "金融业增加值") == "level"
+    assert measure("T4.1", "4个P2实验室") == "cumulative"  # the clause's verb 改造建成
+    assert measure("T4.1", "注册护士数") == "level"  # 每千常住人口 … per thousand residents
+    assert measure("T3.4", "30余条道路") == "cumulative"  # judgement call (manual edit)
+    assert measure("T5.1", "城镇调查失业率") == "level"
 
 
 # --------------------------------------------------------------------------- units and assignments

@@ -260,3 +260,21 @@ def test_sample_targets(plan):
         assert x.period == period, (task_id, text)
     # the sample lists every target of the plan, in order
     assert [(t.id, x.text) for t, x in all_targets(plan)] == [(s[0], s[1]) for s in SAMPLE_TARGETS]
+
+
+def test_measures_and_target_ids(plan):
+    import yaml
+    from collections import Counter
+
+    data = yaml.safe_load((REPO / "samples" / "plans" / "wuchang-2022.yaml").read_text(encoding="utf-8"))
+    raw = [(task["id"], t) for c in data["chapters"] for task in c["tasks"] for t in task["targets"]]
+    assert all(t.get("measure") for _, t in raw) and all(i["target"].get("measure") for i in data["indicators"])
+    for task_id in dict.fromkeys(tid for tid, _ in raw):
+        ids = [t["id"] for tid, t in raw if tid == task_id]
+        assert ids == [f"{task_id}-{n}" for n in range(1, len(ids) + 1)]
+    assert Counter(i.target.measure.value for i in plan.indicators) == {"rate": 3, "cumulative": 2, "qualitative": 2}
+    assert Counter(x.measure.value for _, x in all_targets(plan)) == {"cumulative": 28, "rate": 2, "level": 1}
+    by_text = {x.text: x.measure.value for _, x in all_targets(plan)}
+    assert by_text["全年招商引资实际到位资金700亿元以上"] == "cumulative"  # an annual plan's 全年 adds up
+    assert by_text["实现社会消费品零售总额增长8%"] == "rate"
+    assert by_text["市场主体突破15万户"] == "level"  # a stock

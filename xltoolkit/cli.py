@@ -356,9 +356,10 @@ def validate(returns: tuple[Path, ...], plan_ref: Optional[str], period: Optiona
 @click.option("-o", "--out", "out_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Plan file to write (YAML). Default: print it to standard output.")
 @click.option("--id", "plan_id", default=None, help="Plan id (ASCII). Default: from the file name.")
+@click.option("--sheet", default=None, help="Sheet of an .xlsx division table to read. Default: the first.")
 @handle_errors
-def parse_command(doc: Path, out_path: Optional[Path], plan_id: Optional[str]) -> None:
-    """Read a plan document (.txt in UTF-8/GB18030, or .docx) and write a plan file.
+def parse_command(doc: Path, out_path: Optional[Path], plan_id: Optional[str], sheet: Optional[str]) -> None:
+    """Read a plan document (.txt in UTF-8/GB18030, .docx, .xlsx/.csv, .html, .pdf) and write a plan file.
 
     Warnings (with line numbers) and unit-merge suggestions go to standard error. Exit code 0: written
     (warnings allowed); 2: unreadable file, unknown encoding, or no indicator and no task found.
@@ -368,9 +369,9 @@ def parse_command(doc: Path, out_path: Optional[Path], plan_id: Optional[str]) -
 
     lab = _labels()
     try:
-        lines, _encoding = read_document(doc)
+        lines, _encoding = read_document(doc, sheet=sheet)
     except ParseInputError as exc:
-        raise _fail(lab.fmt(f"parse.error.{exc.code}", path=exc.path, detail=exc.detail)) from None
+        raise _fail(f"{exc.code} " + lab.fmt(f"parse.error.{exc.code}", path=exc.path, detail=exc.detail)) from None
     result = parse_lines(lines, source_name=doc.name, plan_id=plan_id)
     for w in result.warnings:
         click.echo(f"{lab['parse.warning_prefix']} {w.code} {w.message(lab)}", err=True)
@@ -378,7 +379,7 @@ def parse_command(doc: Path, out_path: Optional[Path], plan_id: Optional[str]) -
         click.echo(f"{lab['parse.suggestion_prefix']} " + lab.fmt("parse.suggestion.line", a=s.a, b=s.b,
                                                                    reason=lab[f"parse.suggestion.{s.reason}"]), err=True)
     if not result.is_plan:
-        raise _fail(lab.fmt("parse.error.NOT_A_PLAN", path=doc))
+        raise _fail("NOT_A_PLAN " + lab.fmt("parse.error.NOT_A_PLAN", path=doc))
     text = plan_yaml(result.data)
     if out_path is None:
         click.echo(text, nl=False)

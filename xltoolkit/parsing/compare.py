@@ -2,8 +2,9 @@
 
 Both sides are plan data as written in the file (unit references keep the document's spellings).
 Compared: plan metadata; indicators (kind, name, text, assignment, target); chapters (title) and
-tasks (title, text, assignment, targets aligned by value and unit); units by name and aliases, kind,
-members. Not compared: human annotations (notes, note, metric, decisions, unit note) and unit ids.
+tasks (title, text, assignment, targets aligned by value and unit, with their ids and measures); units by
+name and aliases, kind, members. Not compared: human annotations (notes, note, metric, decisions, unit
+note) and unit ids.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 PLAN_FIELDS = ("title", "issuer", "doc_number", "published", "source_file", "horizon", "period_kinds",
                "units_assigned")
 ITEM_FIELDS = ("name", "kind", "title", "text", "assignment_text", "lead_units", "responsible_units")
-TARGET_FIELDS = ("text", "value", "unit", "comparator", "direction", "deadline_year", "period")
+TARGET_FIELDS = ("id", "text", "value", "unit", "comparator", "direction", "deadline_year", "period", "measure")
 
 
 @dataclass(frozen=True)

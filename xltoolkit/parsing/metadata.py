@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Optional
 
-from .text import Line
+from .text import Line, normalize
 
 FIELD_NAMES = {"名称": "name", "标题": "name", "发布机构": "issuer", "发文机关": "issuer", "发文单位": "issuer",
                "文号": "doc_number", "发文字号": "doc_number", "索引号": "index", "公开日期": "published",
@@ -63,23 +63,23 @@ def extract(front: list[Line]) -> Metadata:
     # Title: the document's own heading line (not the notice that publishes it), else from the notice.
     for line in front:
         text = line.raw
-        if FIELD.search(line.norm) or "通知" in text or len(text) > 80 or re.search(r"[。:;,]", line.norm) \
+        if FIELD.search(line.norm) or "通知" in line.norm or len(text) > 80 or re.search(r"[。:;,]", line.norm) \
                 or re.match(r"^[(]?[\d一二三四五六七八九十]", line.norm):
             continue
-        if GENRE_END.search(text) and len(text) >= 6:
+        if GENRE_END.search(line.norm) and len(text) >= 6:
             meta.title, meta.title_line = text, line.number
-    notice_line = next((ln for ln in front if NOTICE.search(ln.raw)), None)
+    notice_line = next((ln for ln in front if NOTICE.search(ln.norm)), None)
     if meta.title is None:
         source = f.get("name") or (notice_line.raw if notice_line else "")
-        m = NOTICE.search(source)
+        m = NOTICE.search(normalize(source))
         if m:
-            meta.title = re.sub(r"\s+", "", m.group("title"))
+            meta.title = re.sub(r"\s+", "", source[m.start("title"):m.end("title")])
         elif source:
             meta.title = source
     if meta.issuer is None and notice_line is not None:
-        m = re.match(r"^(.{4,30}?)关于印发", notice_line.raw)
+        m = re.match(r"^(.{4,30}?)关于印发", notice_line.norm)
         if m:
-            meta.issuer = m.group(1)
+            meta.issuer = notice_line.raw[:m.end(1)]
     if meta.doc_number is None:
         for line in front:
             m = DOC_NUMBER.search(line.raw)

@@ -20,7 +20,7 @@ from typing import Optional
 
 from .assignments import OWN_LINE, find_bracket
 from .targets import QUALITATIVE, find_quantities
-from .text import Line
+from .text import Line, normalize
 from .warnings import ParseWarning
 
 CN = "一二三四五六七八九十"
@@ -48,17 +48,20 @@ class Block:
     level: int = 9
     start: int = 0  # where the text begins after the numbering
     number: str = ""
+    end: Optional[int] = None  # where it ends (a part of a running-text target list), None: line end
 
     @property
     def raw(self) -> str:
-        return self.line.raw[self.start:]
+        return self.line.raw[self.start:self.end]
 
     @property
     def norm(self) -> str:
-        return self.line.norm[self.start:]
+        return self.line.norm[self.start:self.end]
 
 
 def classify(line: Line) -> Block:
+    if line.role:
+        return _classify_table_line(line)
     norm = line.norm
     for level, pattern in NUMBERING:
         m = pattern.match(norm)
@@ -72,6 +75,23 @@ def classify(line: Line) -> Block:
     if _bare_heading(norm):
         return Block(line, "heading", 1, 0)
     return Block(line, "para")
+
+
+def _classify_table_line(line: Line) -> Block:
+    """A division-table line (tables.py): its role decides, numbering in the cell text is dropped."""
+    if line.role == "assign":
+        return Block(line, "para")
+    for level, pattern in NUMBERING:
+        m = pattern.match(line.norm)
+        if m and m.end() < len(line.norm):
+            if line.role == "heading" or level >= 3:
+                return Block(line, line.role == "heading" and "heading" or "item", level, m.end(),
+                             line.norm[:m.end()].strip())
+    if line.role == "heading":
+        return Block(line, "heading", 2, 0)
+    serial = normalize(line.serial).strip()
+    number = serial + "." if serial.isdigit() else serial
+    return Block(line, "item", 3, 0, number)
 
 
 def _is_item(rest: str) -> bool:
@@ -148,80 +168,134 @@ def _starts_body(block: Block) -> bool:
     return block.kind == "heading" or (block.kind == "item" and block.level <= 3)
 
 
-def build(lines: list[Line]) -> Structure:
-    s = Structure()
-    blocks = [classify(line) for line in lines]
-    first = next((i for i, b in enumerate(blocks) if _starts_body(b)), len(blocks))
-    s.front = lines[:first]
-    stack: list[Heading] = []
-    last_item: Optional[ItemSource] = None
-    chapter: Optional[ChapterSource] = None
-    chapter_heading_id: Optional[int] = None
-    last_number: dict[str, int] = {}
+# "主要预期目标:经济增长7.5%—8%;规模工业增加值增长7%…" in running text: a list of indicators.
+TARGET_LIST = re.compile(r"(?:主要预期目标|主要目标|预期目标|发展目标|主要指标)(?:是|为)?\s*:")
 
-    def mode() -> str:
-        for h in reversed(stack):
+
+def target_list(block: Block) -> list[Block]:
+    """The parts of a running-text target list after its colon, one Block each (or [])."""
+    norm = block.line.norm
+    m = TARGET_LIST.search(norm, block.start)
+    if not m:
+        return []
+    parts, start = [], m.end()
+    for sep in re.finditer(r"[;。]|$", norm[m.end():]):
+        end = m.end() + sep.start()
+        a, b = start, end
+        while a < b and norm[a] == " ":
+            a += 1
+        if b > a and (find_quantities(norm, a, b) or QUALITATIVE.search(norm, a, b)):
+            parts.append(Block(block.line, "dash", 6, a, "", b))
+        start = m.end() + sep.end()
+        if sep.group(0) == "" or sep.group(0) == "。" and not find_quantities(norm, start):
+            break
+    return parts if len(parts) >= 2 else []
+
+
+class _Builder:
+    """Walks the classified blocks once, keeping the heading stack, the current chapter and the last item."""
+
+    def __init__(self) -> None:
+        self.s = Structure()
+        self.stack: list[Heading] = []
+        self.last_item: Optional[ItemSource] = None
+        self.chapter: Optional[ChapterSource] = None
+        self.chapter_heading_id: Optional[int] = None
+        self.last_number: dict[str, int] = {}
+
+    def mode(self) -> str:
+        for h in reversed(self.stack):
             if h.mode:
                 return h.mode
         return "tasks"
 
-    for block in blocks[first:]:
+    def warn(self, line: Line, code: str) -> None:
+        self.s.warnings.append(ParseWarning(line.number, code, {"text": _clip(line.raw)}))
+
+    def feed(self, block: Block) -> None:
         line = block.line
         if block.kind == "para" and CLOSING.search(line.norm):
-            last_item = None
-            continue
+            self.last_item = None
+            return
         if block.kind == "heading":
-            while stack and stack[-1].block.level >= block.level:
-                stack.pop()
-            heading = Heading(block, mode_of(block.norm))
-            stack.append(heading)
-            last_item = None
-            continue
-        current = mode()
+            while self.stack and self.stack[-1].block.level >= block.level:
+                self.stack.pop()
+            self.stack.append(Heading(block, mode_of(block.norm)))
+            self.last_item = None
+            return
+        if block.kind == "para" and not OWN_LINE.match(line.norm):
+            parts = target_list(block)
+            if parts:  # a target list in running text, wherever it stands (even in 总体要求)
+                for part in parts:
+                    self.last_item = ItemSource([part], True, list(self.stack))
+                    self.s.indicators.append(self.last_item)
+                return
+        current = self.mode()
         if current == "preamble":
-            s.preamble_lines += 1
-            continue
+            self.s.preamble_lines += 1
+            return
         if block.kind == "para" and OWN_LINE.match(line.norm):
-            if last_item is not None:
-                last_item.own_assignments.append(line)
-            else:
-                s.warnings.append(ParseWarning(line.number, "ASSIGNMENT_UNPLACED", {"text": _clip(line.raw)}))
-            continue
+            self.own_line(line)
+            return
         if block.kind == "item":
-            _check_number(s, block, last_number, chapter_heading_id, stack)
+            _check_number(self.s, block, self.last_number, self.chapter_heading_id, self.stack)
         if current == "indicators":
-            if block.kind in ("item", "dash", "heading") or (
-                    block.kind == "para" and len(line.norm) <= 150 and not line.norm.endswith(":")
-                    and (find_quantities(line.norm) or QUALITATIVE.search(line.norm))):
-                last_item = ItemSource([block], block.kind != "para", list(stack))
-                s.indicators.append(last_item)
-            elif block.kind == "para" and line.norm.endswith(":"):
-                continue  # an introduction: 2022年经济社会发展的主要目标预安排:
-            else:
-                s.warnings.append(ParseWarning(line.number, "LINE_UNPLACED", {"text": _clip(line.raw)}))
-            continue
-        # tasks
-        owner = _chapter_heading(stack)
-        if chapter is None or chapter_heading_id != id(owner):
-            chapter = ChapterSource(owner)
-            s.chapters.append(chapter)
-            chapter_heading_id = id(owner)
+            self.indicator(block)
+        else:
+            self.task(block)
+
+    def own_line(self, line: Line) -> None:
+        if self.last_item is not None:
+            self.last_item.own_assignments.append(line)
+        else:
+            self.warn(line, "ASSIGNMENT_UNPLACED")
+
+    def indicator(self, block: Block) -> None:
+        line = block.line
+        if block.kind in ("item", "dash", "heading") or (
+                block.kind == "para" and len(line.norm) <= 150 and not line.norm.endswith(":")
+                and (find_quantities(line.norm) or QUALITATIVE.search(line.norm))):
+            self.last_item = ItemSource([block], block.kind != "para", list(self.stack))
+            self.s.indicators.append(self.last_item)
+        elif block.kind == "para" and line.norm.endswith(":"):
+            return  # an introduction: 2022年经济社会发展的主要目标预安排:
+        else:
+            self.warn(line, "LINE_UNPLACED")
+
+    def task(self, block: Block) -> None:
+        line = block.line
+        owner = _chapter_heading(self.stack)
+        if self.chapter is None or self.chapter_heading_id != id(owner):
+            self.chapter = ChapterSource(owner)
+            self.s.chapters.append(self.chapter)
+            self.chapter_heading_id = id(owner)
+        tasks = self.chapter.tasks
         if block.kind in ("item", "dash"):
-            last_item = ItemSource([block], True, list(stack))
-            chapter.tasks.append(last_item)
-            continue
-        prev = chapter.tasks[-1] if chapter.tasks else None
-        if prev is not None and prev is last_item and prev.numbered and not prev.has_bracket() \
+            self.last_item = ItemSource([block], True, list(self.stack))
+            tasks.append(self.last_item)
+            return
+        prev = tasks[-1] if tasks else None
+        if prev is not None and prev is self.last_item and prev.numbered and not prev.has_bracket() \
                 and not prev.own_assignments:
-            prev.blocks.append(block)
-            continue
+            prev.blocks.append(block)  # a numbered task over several paragraphs
+            return
         if len(line.norm) < 10 and not SENTENCE.search(line.norm):
-            s.warnings.append(ParseWarning(line.number, "LINE_UNPLACED", {"text": _clip(line.raw)}))
-            continue
+            self.warn(line, "LINE_UNPLACED")
+            return
         if prev is not None and prev.numbered:
-            s.warnings.append(ParseWarning(line.number, "TASK_UNNUMBERED", {"text": _clip(line.raw)}))
-        last_item = ItemSource([block], False, list(stack))
-        chapter.tasks.append(last_item)
+            self.warn(line, "TASK_UNNUMBERED")
+        self.last_item = ItemSource([block], False, list(self.stack))
+        tasks.append(self.last_item)
+
+
+def build(lines: list[Line]) -> Structure:
+    blocks = [classify(line) for line in lines]
+    first = next((i for i, b in enumerate(blocks) if _starts_body(b)), len(blocks))
+    builder = _Builder()
+    builder.s.front = lines[:first]
+    for block in blocks[first:]:
+        builder.feed(block)
+    s = builder.s
     s.chapters = [c for c in s.chapters if c.tasks]
     return s
 

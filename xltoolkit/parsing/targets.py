@@ -5,10 +5,11 @@ span of the text as written: a target's `text` is always an exact substring of i
 
 Rules (the bundled plans' transcription decisions, generalized):
 
-* comparator from the wording: 以上/及以上/达到/达/不少于/不低于 -> '>='; 突破/超过/大于/高于 -> '>';
-  以内/之内/不超过/控制在…以内 -> '<='; 低于/小于/降至…以下/以下 -> '<'; 左右 -> '~'; a-b -> range;
-  N余/N多 -> '>=' (more than N); 完成…下达目标 / 与…保持同步 -> qualitative; a bare number -> '='.
-  A word after the number (以上, 以下, 以内, 左右) beats one before it.
+* comparator from the wording: 以上/及以上/达到/达/不少于/不低于/稳定在 -> '>='; 突破/超过/大于/高于 -> '>';
+  以内/之内/以下/不超过/控制在…以内/降至…以下 -> '<=' (in Chinese legal usage 以上、以下、以内 include the
+  number itself); 低于/小于 -> '<'; 左右 -> '~'; a-b (also a%-b%) -> range; N余/N多 -> '>' (more than N);
+  完成…下达目标/指标 / 与…保持同步 -> qualitative; a bare number -> '='. A word after the number (以上,
+  以下, 以内, 左右) beats one before it.
 * direction: '>=' and '>' are higher-better, '<=' and '<' lower-better; otherwise rates that should
   fall (失业率, 死亡率, 发病率, 能耗, 排放 …, but not a 降低率) are lower-better.
 * units keep their multiplier (18万人 -> 18 万人, 560亿元 -> 560 亿元); N/10万 -> unit /10万;
@@ -30,6 +31,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Optional, Union
 
 Value = Union[float, tuple[float, float], None]
@@ -44,15 +46,16 @@ UNIT = rf"(?:%c(?![A-Za-z])|%|‰|/\d+万|{MULT}(?:{BASE})(?:/{DENOM})?|{ASCII_U
 NUMBER = r"\d+(?:\.\d+)?"
 SUFFIXES = r"(?:及以上|以上|以下|以内|之内|左右)"
 QUANTITY = re.compile(
-    rf"(?<![A-Za-z0-9.\-/])(?P<low>{NUMBER})(?:\s*(?:-|—|~|至)\s*(?P<high>{NUMBER}))?"
+    rf"(?<![A-Za-z0-9.\-/])(?P<low>{NUMBER})(?:(?P<lunit>%|‰)?\s*(?:-|—|~|至)\s*(?P<high>{NUMBER}))?"
     rf"(?P<more>余|多)?(?P<unit>{UNIT})?(?P<suffix>{SUFFIXES})?")
 CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 CN_QUANTITY = re.compile(r"(?<![一二两三四五六七八九十百千万亿第])(?P<cn>[一二两三四五六七八九]|十)(?P<unit>座|栋)")
 
-SUFFIX_COMPARATOR = {"及以上": ">=", "以上": ">=", "以下": "<", "以内": "<=", "之内": "<=", "左右": "~"}
+SUFFIX_COMPARATOR = {"及以上": ">=", "以上": ">=", "以下": "<=", "以内": "<=", "之内": "<=", "左右": "~"}
 PREFIX_WORDS = [
     ("不少于", ">="), ("不低于", ">="), ("不小于", ">="), ("至少", ">="), ("达到", ">="), ("提高到", ">="),
     ("提高至", ">="), ("提升到", ">="), ("提升至", ">="), ("增加到", ">="), ("增加至", ">="), ("增至", ">="),
+    ("稳定在", ">="), ("保持在", ">="), ("维持在", ">="),
     ("不超过", "<="), ("不高于", "<="), ("不大于", "<="), ("控制在", "<="), ("控制到", "<="),
     ("突破", ">"), ("超过", ">"), ("大于", ">"), ("高于", ">"), ("多于", ">"),
     ("低于", "<"), ("小于", "<"), ("少于", "<"), ("降至", "<"), ("降到", "<"), ("下降到", "<"),
@@ -62,7 +65,7 @@ PREFIX_RE = re.compile("|".join(sorted((re.escape(w) for w, _ in PREFIX_WORDS), 
 PREFIX_MAP = dict(PREFIX_WORDS)
 
 QUALITATIVE = re.compile(
-    r"完成[^,;。:]{0,6}?下达(?:的)?[^,;。:]{0,4}?(?:目标|任务)(?:任务)?|与[^,;。:]{1,12}?(?:保持同步(?:增长)?|同步增长)"
+    r"完成[^,;。:]{0,6}?下达(?:的)?[^,;。:]{0,4}?(?:目标|任务|指标)(?:任务)?|与[^,;。:]{1,12}?(?:保持同步(?:增长)?|同步增长|同步(?![\u4e00-\u9fff]))"
     r"|保持同步(?:增长)?|同步增长")
 LOWER_BETTER = re.compile(r"失业率|死亡率|发病率|患病率|能耗|排放|事故|浓度|PM2\.5|用水量|近视率|肥胖率|犯罪率|发案")
 REDUCTION_RATE = re.compile(r"降低|下降|减少|降幅")
@@ -101,12 +104,23 @@ class TargetFound:
     period: Optional[str] = None
     deadline_year: Optional[int] = None
     notes: list[str] = field(default_factory=list)
+    clause: tuple[int, int] = (0, 0)  # the clause the target phrase was cut from
+    measure: Optional[str] = None
+    measure_sure: bool = True
 
     def to_data(self, raw: str) -> dict:
         value = list(self.value) if isinstance(self.value, tuple) else self.value
         return {"text": raw[self.start:self.end], "metric": self.metric, "value": value, "unit": self.unit,
                 "comparator": self.comparator, "direction": self.direction, "deadline_year": self.deadline_year,
-                "period": self.period, "note": "; ".join(self.notes) or None}
+                "period": self.period, "measure": self.measure, "note": "; ".join(self.notes) or None}
+
+    def infer_measure(self, raw: str, context: str = "", annual: bool = False) -> None:
+        from ..measures import measure_of
+
+        a, b = self.clause
+        self.measure, self.measure_sure = measure_of(
+            raw[self.start:self.end], self.unit, self.comparator, context=context,
+            clause=raw[a:b] if b > a else "", period=self.period, annual=annual)
 
 
 def _num(text: str) -> float:
@@ -132,6 +146,8 @@ def find_quantities(norm: str, start: int = 0, end: Optional[int] = None) -> lis
         if unit is None and re.match(r"[A-Za-z]", nxt):
             continue
         low, high = m.group("low"), m.group("high")
+        if m.group("lunit") and unit != m.group("lunit"):
+            unit = m.group("lunit") if unit is None else unit  # 7.5%—8%: the unit written twice
         if unit == "年" and (re.fullmatch(r"(19|20|21)\d\d", low) or norm[max(0, m.start() - 2):m.start()] in ("未来", "近")
                            or norm[m.start() - 1:m.start()] in ("近", "前", "后", "每")
                            or norm[m.end():m.end() + 1] in ("内", "间", "来")):
@@ -184,7 +200,7 @@ def comparator_for(norm: str, window_start: int, quantity: Quantity, suffix: Opt
     if prefix:
         return prefix
     if quantity.more:
-        return ">="
+        return ">"
     return "="
 
 
@@ -205,7 +221,7 @@ def quantity_notes(q: Quantity) -> list[str]:
     if q.typo_per_mille:
         notes.append("'%c' read as ‰ (per mille)")
     if q.more:
-        notes.append("N余/N多 = more than N; recorded as '>='")
+        notes.append("N余/N多 = more than N; recorded as '>'")
     return notes
 
 
@@ -228,12 +244,18 @@ OPEN, CLOSE = "(（[【《", ")）]】》"
 QUOTE_OPEN, QUOTE_CLOSE = "“‘", "”’"
 
 
-def _depths(norm: str):
-    """Bracket depth and quote depth before each character."""
+@lru_cache(maxsize=4)
+def _depths(norm: str) -> tuple[tuple[int, int], ...]:
+    """Bracket depth and quote depth before each character.
+
+    Computed once per text (cached: sentences, clauses and parts of one text share it), so splitting
+    stays linear in the text however many sentences and clauses it has.
+    """
     bracket = quote = 0
     out = []
+    append = out.append
     for ch in norm:
-        out.append((bracket, quote))
+        append((bracket, quote))
         if ch in OPEN:
             bracket += 1
         elif ch in CLOSE and bracket:
@@ -242,7 +264,7 @@ def _depths(norm: str):
             quote += 1
         elif ch in QUOTE_CLOSE and quote:
             quote -= 1
-    return out
+    return tuple(out)
 
 
 def sentences(norm: str, start: int = 0, end: Optional[int] = None) -> list[tuple[int, int]]:
@@ -334,70 +356,93 @@ def _metric(norm: str, start: int, q_start: int) -> Optional[str]:
     return text or None
 
 
+@dataclass
+class _Context:
+    """What one task text shares while its clauses are read: the text, the horizon, the deadline
+    from a time limit, and the period phrase holding for the rest of the current sentence."""
+
+    raw: str
+    norm: str
+    horizon_end: int
+    default_deadline: Optional[int]
+    sentence_period: Optional[tuple[str, Optional[int]]] = None  # (phrase as written, year)
+
+    def set_period(self, start: int, end: int) -> None:
+        self.sentence_period = (self.raw[start:end], period_year(self.norm[start:end], self.horizon_end))
+
+
 def task_targets(raw: str, norm: str, horizon_end: int, default_deadline: Optional[int] = None) -> list[TargetFound]:
     """Every quantitative target in a task text, in text order."""
     found: list[TargetFound] = []
+    ctx = _Context(raw, norm, horizon_end, default_deadline)
     for s_start, s_end in sentences(norm):
-        sentence_period: Optional[tuple[str, int]] = None  # (phrase, year)
-        pending_prefix: Optional[int] = None
+        ctx.sentence_period = None
+        pending_prefix: Optional[int] = None  # a period phrase standing alone before the clause
         for c_start, c_end in clauses(norm, s_start, s_end):
             if _period_only(norm, c_start, c_end):
-                phrase = raw[c_start:c_end]
-                sentence_period = (phrase, period_year(norm[c_start:c_end], horizon_end))
+                ctx.set_period(c_start, c_end)
                 pending_prefix = c_start
                 continue
             clause_period = PROPAGATING.search(norm, c_start, c_end)
             quantities = find_quantities(norm, c_start, c_end)
-            if not quantities:
-                pending_prefix = None
-                if clause_period:
-                    sentence_period = (raw[clause_period.start():clause_period.end()],
-                                       period_year(clause_period.group(0), horizon_end))
-                continue
-            groups = _groups(norm, c_start, c_end, quantities)
-            list_mode = len(groups) > 1
-            inherited_cmp_window: Optional[int] = None
-            for gi, (g_start, g_end, g_quantities, mode) in enumerate(groups):
-                text_start = g_start
-                if list_mode and gi == 0 and norm.startswith("做到", g_start):
-                    text_start = g_start + 2
-                chosen = g_quantities if mode in ("each", "respectively") else _choose(norm, g_quantities, g_end)
-                text_end = g_end
-                if list_mode and chosen and norm[chosen[-1].stop:chosen[-1].stop + 1] == "的":
-                    text_end = chosen[-1].stop
-                if pending_prefix is not None and gi == 0:
-                    text_start = pending_prefix
-                text_start, text_end = _trim(norm, text_start, text_end)
-                own_period = _own_period(norm, text_start, text_end)
-                for qi, q in enumerate(chosen):
-                    if mode == "respectively":
-                        cmp = comparator_for(norm, g_start, q if qi == 0 else q, suffix=chosen[-1].suffix)
-                        if cmp == "=":
-                            cmp = comparator_for(norm, g_start, chosen[0], suffix=chosen[-1].suffix)
-                    else:
-                        cmp = comparator_for(norm, g_start, q)
-                    if list_mode and gi == 0 and cmp != "=":
-                        inherited_cmp_window = g_start
-                    if list_mode and gi > 0 and cmp == "=" and inherited_cmp_window is not None \
-                            and not isinstance(q.value, tuple) and not q.suffix:
-                        cmp = comparator_for(norm, inherited_cmp_window, Quantity(g_start, g_start, g_start, q.value,
-                                                                                   q.unit, None))
-                    metric_text = norm[g_start:q.start]
-                    target = TargetFound(text_start, text_end, q.value, q.unit, cmp,
-                                         direction_for(cmp, metric_text + norm[q.stop:g_end]),
-                                         metric=_metric(norm, g_start, q.start), notes=quantity_notes(q))
-                    if mode == "each":
-                        subjects = chosen_subjects(norm, g_start + _subject_start(norm[g_start:q.start]), q.start)
-                        target.metric = subjects[qi] if qi < len(subjects) else target.metric
-                    _set_period(target, own_period, sentence_period, horizon_end, default_deadline, raw, norm)
-                    if isinstance(q.value, tuple) and not q.value[0] < q.value[1]:
-                        continue  # reported by the caller as RANGE_INVALID
-                    found.append(target)
+            if quantities:
+                found += _clause_targets(ctx, c_start, c_end, quantities, pending_prefix)
             pending_prefix = None
             if clause_period:
-                sentence_period = (raw[clause_period.start():clause_period.end()],
-                                   period_year(clause_period.group(0), horizon_end))
+                ctx.set_period(clause_period.start(), clause_period.end())
     return found
+
+
+def _clause_targets(ctx: _Context, c_start: int, c_end: int, quantities: list[Quantity],
+                    pending_prefix: Optional[int]) -> list[TargetFound]:
+    """The targets of one clause: one per target phrase (group) and chosen quantity."""
+    norm = ctx.norm
+    found: list[TargetFound] = []
+    groups = _groups(norm, c_start, c_end, quantities)
+    list_mode = len(groups) > 1
+    inherited_cmp_window: Optional[int] = None  # the first phrase's comparator governs a list
+    for gi, (g_start, g_end, g_quantities, mode) in enumerate(groups):
+        text_start = g_start
+        if list_mode and gi == 0 and norm.startswith("做到", g_start):
+            text_start = g_start + 2
+        chosen = g_quantities if mode in ("each", "respectively") else _choose(norm, g_quantities, g_end)
+        text_end = g_end
+        if list_mode and chosen and norm[chosen[-1].stop:chosen[-1].stop + 1] == "的":
+            text_end = chosen[-1].stop
+        if pending_prefix is not None and gi == 0:
+            text_start = pending_prefix
+        text_start, text_end = _trim(norm, text_start, text_end)
+        own_period = _own_period(norm, text_start, text_end)
+        for qi, q in enumerate(chosen):
+            cmp = _group_comparator(norm, g_start, q, chosen, mode)
+            if list_mode and gi == 0 and cmp != "=":
+                inherited_cmp_window = g_start
+            if list_mode and gi > 0 and cmp == "=" and inherited_cmp_window is not None \
+                    and not isinstance(q.value, tuple) and not q.suffix:
+                cmp = comparator_for(norm, inherited_cmp_window, Quantity(g_start, g_start, g_start, q.value,
+                                                                           q.unit, None))
+            target = TargetFound(text_start, text_end, q.value, q.unit, cmp,
+                                 direction_for(cmp, norm[g_start:q.start] + norm[q.stop:g_end]),
+                                 metric=_metric(norm, g_start, q.start), notes=quantity_notes(q),
+                                 clause=(c_start, c_end))
+            if mode == "each":
+                subjects = chosen_subjects(norm, g_start + _subject_start(norm[g_start:q.start]), q.start)
+                target.metric = subjects[qi] if qi < len(subjects) else target.metric
+            _set_period(target, own_period, ctx.sentence_period, ctx.horizon_end, ctx.default_deadline,
+                        ctx.raw, norm)
+            if isinstance(q.value, tuple) and not q.value[0] < q.value[1]:
+                continue  # reported by the caller as RANGE_INVALID
+            found.append(target)
+    return found
+
+
+def _group_comparator(norm: str, g_start: int, q: Quantity, chosen: list[Quantity], mode: str) -> str:
+    if mode != "respectively":
+        return comparator_for(norm, g_start, q)
+    cmp = comparator_for(norm, g_start, q, suffix=chosen[-1].suffix)  # 分别降至9/10万和2.5‰以下
+    if cmp == "=":
+        cmp = comparator_for(norm, g_start, chosen[0], suffix=chosen[-1].suffix)
+    return cmp
 
 
 def invalid_ranges(norm: str) -> list[str]:
@@ -507,36 +552,51 @@ def indicator_targets(raw: str, norm: str, horizon_end: int, start: int = 0,
             elif not results:
                 shared_name = raw[a:b].strip()
             continue
-        if qual and (not quantities or qual.start() < quantities[-1].start):
-            t_start = qual.start()
-            name = raw[a:t_start].strip(" ,")
-            target = TargetFound(t_start, qual.end() if single else b, None, None, "qualitative", "qualitative")
-            if not single:
-                target.start = a
-        else:
-            q = quantities[-1]
-            name_end, t_start = _indicator_split(norm, a, q.start)
-            if not single:
-                t_start = a
-            name = raw[a:name_end].strip(" ,")
-            cmp = comparator_for(norm, a, q)
-            target = TargetFound(t_start, b, q.value, q.unit, cmp, direction_for(cmp, norm[a:b]),
-                                 notes=quantity_notes(q))
-        name = LEADING_VERBS.sub("", name) if not single else name
-        name = re.sub(r"^(?:\d{4}年|到\d{4}年|力争|[“\"]?十[一二三四五六七八九]五[”\"]?(?:期间|时期)?)+", "", name).strip(" ,")
-        growth_only = re.fullmatch(r"(?:年均)?(?:增长|增速)?", name)
-        if shared_name and growth_only:
-            name = shared_name + name
-        elif growth_only and name and results:
-            name = results[-1].name + name
-        elif not name and results:
-            name = results[-1].name
+        name, target = _indicator_clause(raw, norm, a, b, qual, quantities, single)
+        target.clause = (a, b)
+        name = _indicator_name(name, shared_name, results)
         own = _own_period(norm, target.start, target.end)
         _set_period(target, own, sentence_period, horizon_end, None, raw, norm)
         if own is None and sentence_period is None:
             target.period = None
         results.append(IndicatorTarget(name or raw[a:b], target))
     return results
+
+
+def _indicator_clause(raw: str, norm: str, a: int, b: int, qual, quantities: list[Quantity],
+                      single: bool) -> tuple[str, TargetFound]:
+    """(name as written before the target, target) of one indicator clause with a target in it."""
+    if qual and (not quantities or qual.start() < quantities[-1].start):
+        t_start = qual.start()
+        name = raw[a:t_start].strip(" ,")
+        target = TargetFound(t_start, qual.end() if single else b, None, None, "qualitative", "qualitative")
+        if not single:
+            target.start = a
+    else:
+        q = quantities[-1]
+        name_end, t_start = _indicator_split(norm, a, q.start)
+        if not single:
+            t_start = a
+        name = raw[a:name_end].strip(" ,")
+        cmp = comparator_for(norm, a, q)
+        target = TargetFound(t_start, b, q.value, q.unit, cmp, direction_for(cmp, norm[a:b]), notes=quantity_notes(q))
+    name = LEADING_VERBS.sub("", name) if not single else name
+    name = re.sub(r"^(?:\d{4}年|到\d{4}年|力争|[“\"]?十[一二三四五六七八九]五[”\"]?(?:期间|时期)?)+", "", name).strip(" ,")
+    return name, target
+
+
+def _indicator_name(name: str, shared_name: Optional[str], results: list[IndicatorTarget]) -> str:
+    """A clause's name, completed from a shared first clause or the previous indicator of the line."""
+    growth_only = re.fullmatch(r"(?:年均)?(?:增长|增速)?", name)
+    if not name and shared_name:
+        return shared_name  # 粮食综合生产能力,“十四五”稳定在1.2万吨
+    if shared_name and growth_only:
+        return shared_name + name
+    if growth_only and name and results:
+        return results[-1].name + name
+    if not name and results:
+        return results[-1].name
+    return name
 
 
 def _indicator_split(norm: str, start: int, q_start: int) -> tuple[int, int]:

@@ -3,8 +3,9 @@
 Each `Line` keeps `raw`, the text as written (only the file format is decoded: encoding, HTML tags
 and entities, edge whitespace), and `norm`, a copy of the same length in which full-width ASCII
 (（）：，；０-９％ …) and odd spaces are mapped to their half-width forms one character for one
-character. Patterns are matched on `norm`; the spans found index `raw` directly, so stored texts
-keep the source's characters exactly.
+character, and traditional characters that the patterns meet are mapped to simplified ones
+(hanzi.py: 牽頭單位 is matched as 牵头单位). Patterns are matched on `norm`; the spans found index `raw`
+directly, so stored texts keep the source's characters exactly.
 """
 
 from __future__ import annotations
@@ -13,14 +14,18 @@ import html
 import re
 from dataclasses import dataclass
 
+from .hanzi import TRADITIONAL_TO_SIMPLIFIED
+
 SPACES = " \t\u3000\xa0\u2002\u2003\u2009\u200b\ufeff"
 
 
 @dataclass(frozen=True)
 class Line:
-    number: int  # 1-based physical line (or .docx paragraph) the text comes from
+    number: int  # 1-based physical line (.docx paragraph or table row, sheet row) the text comes from
     raw: str
     norm: str
+    role: str = ""  # from a division table (tables.py): "heading", "task", "assign"; "" for running text
+    serial: str = ""  # a table task's 序号 as written
 
 
 class DecodeError(ValueError):
@@ -74,21 +79,16 @@ def strip_html(text: str) -> list[str]:
 
 
 _HALF = {0x3000: " ", 0xA0: " ", 0x2002: " ", 0x2003: " ", 0x2009: " ", 0x200B: " ", 0xFEFF: " ",
-         0x09: " ", 0xFF5E: "~", 0x2236: ":", 0xFE55: ":", 0x2014: "—"}
+         0x09: " ", 0xFF5E: "~", 0x2236: ":", 0xFE55: ":", 0x2014: "—", **TRADITIONAL_TO_SIMPLIFIED}
+
+
+_TABLE = {**{c: chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F) if c != 0xFF5E}, **_HALF}
 
 
 def normalize(text: str) -> str:
-    """Same-length matching copy: full-width ASCII -> half-width, odd spaces -> ' '."""
-    out = []
-    for ch in text:
-        code = ord(ch)
-        if 0xFF01 <= code <= 0xFF5E:
-            out.append(chr(code - 0xFEE0))
-        else:
-            out.append(_HALF.get(code, ch))
-    result = "".join(out)
-    assert len(result) == len(text)
-    return result
+    """Same-length matching copy: full-width ASCII -> half-width, odd spaces -> ' ', traditional
+    characters the patterns meet -> simplified (one character for one)."""
+    return text.translate(_TABLE)
 
 
 def make_line(number: int, raw: str) -> Line:

@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Optional
 
+from .text import normalize
+
 # Kind rules, first match wins. Each is (kind, pattern on the name, rule in words).
 KIND_RULES: list[tuple[str, re.Pattern, str]] = [
     ("collective", re.compile(r"^(?:各|相关|有关)|成员单位$|组成单位$|等各|等有关|等相关|等部门$|等单位$"),
@@ -27,7 +29,8 @@ KIND_RULES: list[tuple[str, re.Pattern, str]] = [
 
 
 def unit_kind(name: str) -> tuple[str, str]:
-    """The kind of a unit from its name, and the rule that decided it."""
+    """The kind of a unit from its name (traditional script read as simplified), and the rule that decided it."""
+    name = normalize(name)
     for kind, pattern, rule in KIND_RULES:
         if pattern.search(name):
             return kind, rule
@@ -145,17 +148,40 @@ def _is_collective(name: str) -> bool:
     return unit_kind(name)[0] == "collective"
 
 
+ALIAS_PAIRWISE_LIMIT = 400  # units compared pair by pair; above it only exact keys (linear)
+
+
 def suggest_aliases(entries: list[UnitEntry]) -> list[AliasSuggestion]:
+    if len(entries) > ALIAS_PAIRWISE_LIMIT:
+        return _suggest_by_key(entries)
     out = []
     for i, x in enumerate(entries):
         for y in entries[i + 1:]:
             reason = similar(x.name, y.name)
             if reason is None:
                 continue
-            if reason == "section":
-                canonical = min((x, y), key=lambda e: len(e.name))
-            else:
-                canonical = max((x, y), key=lambda e: (e.uses, e.name.startswith(("区", "市")), len(e.name)))
-            other = y if canonical is x else x
-            out.append(AliasSuggestion(other.name, canonical.name, reason))
+            out.append(_suggestion(x, y, reason))
+    return out
+
+
+def _suggestion(x: UnitEntry, y: UnitEntry, reason: str) -> AliasSuggestion:
+    if reason == "section":
+        canonical = min((x, y), key=lambda e: len(e.name))
+    else:
+        canonical = max((x, y), key=lambda e: (e.uses, e.name.startswith(("区", "市")), len(e.name)))
+    other = y if canonical is x else x
+    return AliasSuggestion(other.name, canonical.name, reason)
+
+
+def _suggest_by_key(entries: list[UnitEntry]) -> list[AliasSuggestion]:
+    """place_prefix and section suggestions through dictionaries: linear in the number of units."""
+    out = []
+    for reason, key in (("place_prefix", _place_key),
+                        ("section", lambda n: re.sub(r"[(（][^()（）]*[)）]$", "", n))):
+        first: dict[str, UnitEntry] = {}
+        for e in entries:
+            k = key(e.name)
+            if k in first and first[k].name != e.name and similar(first[k].name, e.name) == reason:
+                out.append(_suggestion(first[k], e, reason))
+            first.setdefault(k, e)
     return out
