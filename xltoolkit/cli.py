@@ -34,16 +34,13 @@ def handle_errors(func):
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        from .plans import PlanFileError
         from .problems import XltoolError
 
         try:
             return func(*args, **kwargs)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
-        except PlanFileError as exc:
-            raise _fail(str(exc)) from None
-        except XltoolError as exc:
+        except XltoolError as exc:  # PlanFileError included
             raise _fail(exc.render(_labels())) from None
         except KeyboardInterrupt:
             raise click.exceptions.Exit(130) from None
@@ -67,18 +64,20 @@ def _load(plan_ref: Optional[str]):
 
 
 def _period(plan, text: Optional[str]):
+    """The --period asked for, or the default one; a coded error (exit 2) when it cannot be used."""
     from .generate import default_period
-    from .model import Period
+    from .model import Period, PeriodError
+    from .planerrors import LabelledError
 
     if not text:
         return default_period(plan)
     try:
         period = Period.parse(text)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--period") from None
+    except PeriodError as exc:
+        raise LabelledError(exc.code, **exc.params) from None
     reason = plan.accepts(period)
-    if reason:
-        raise _fail(_labels().fmt("cli.period_rejected", period=text, reason=reason))
+    if reason is not None:
+        raise LabelledError(reason.code, **reason.params)
     return period
 
 
