@@ -64,7 +64,8 @@ def _load(plan_ref: Optional[str]):
 
 
 def _period(plan, text: Optional[str]):
-    """The --period asked for, or the default one; a coded error (exit 2) when it cannot be used."""
+    """The --period asked for, or the default one; exit 2 when it cannot be used (PERIOD_INVALID as a
+    usage error of --period, PERIOD_OUTSIDE_HORIZON / PERIOD_KIND_NOT_ACCEPTED as an XltoolError)."""
     from .generate import default_period
     from .model import Period, PeriodError
     from .planerrors import LabelledError
@@ -73,8 +74,8 @@ def _period(plan, text: Optional[str]):
         return default_period(plan)
     try:
         period = Period.parse(text)
-    except PeriodError as exc:
-        raise LabelledError(exc.code, **exc.params) from None
+    except PeriodError as exc:  # bad text: a usage error of --period (exit 2), worded from errors.PERIOD_INVALID
+        raise click.BadParameter(LabelledError(exc.code, **exc.params).render(_labels()), param_hint="--period") from None
     reason = plan.accepts(period)
     if reason is not None:
         raise LabelledError(reason.code, **reason.params)
