@@ -431,8 +431,8 @@ class Plan(_Model):
             return PeriodError("PERIOD_KIND_NOT_ACCEPTED", period=period.code, kind=period.kind.value,
                                accepted=[k.value for k in self.period_kinds])
         if not self.horizon[0] <= period.year <= self.horizon[1]:
-            return PeriodError("PERIOD_OUTSIDE_HORIZON", period=period.code, year=period.year,
-                               start=self.horizon[0], end=self.horizon[1])
+            return PeriodError("PERIOD_OUTSIDE_HORIZON", period=period.code, start=self.horizon[0],
+                               end=self.horizon[1])
         return None
 
 

@@ -142,7 +142,7 @@ def non_finite_numbers(data: Any, source: str, loc: Loc = ()) -> list[PlanProble
 
 
 _SIMPLE = {
-    "string_type": "NOT_TEXT", "string_too_short": "TEXT_EMPTY",
+    "string_type": "NOT_TEXT",
     "int_parsing": "NOT_INTEGER", "int_type": "NOT_INTEGER", "int_from_float": "NOT_INTEGER",
     "float_parsing": "NOT_NUMBER", "float_type": "NOT_NUMBER",
     "bool_parsing": "NOT_BOOLEAN", "bool_type": "NOT_BOOLEAN",
@@ -180,6 +180,8 @@ def _problem(err: dict, data: Any, source: str) -> PlanProblem:
         if loc and isinstance(loc[-1], int):
             return PlanProblem("ITEM_MISSING", path=source, loc=loc[:-1], index=loc[-1] + 1)
         return PlanProblem("FIELD_MISSING", path=source, loc=loc[:-1], field=str(loc[-1]) if loc else "")
+    if kind == "string_too_short":
+        return PlanProblem("TEXT_EMPTY", path=source, loc=loc)
     if kind in _SIMPLE:
         return PlanProblem(_SIMPLE[kind], path=source, loc=loc, value=value)
     if kind == "string_pattern_mismatch":
@@ -317,10 +319,14 @@ _YAML_HINTS = [
 ]
 
 
-def yaml_syntax_error(exc: Exception, source: str) -> PlanFileError:
+def yaml_syntax_error(exc: Exception, source: str, text: Optional[str] = None) -> PlanFileError:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     problem = getattr(exc, "problem", None) or str(exc)
     hint = next((key for start, key in _YAML_HINTS if problem.startswith(start)), "other")
+    if hint == "other" and problem.startswith("found character") and mark is not None and text is not None:
+        lines = text.splitlines()
+        if mark.line < len(lines) and lines[mark.line][mark.column:mark.column + 1] == "\t":
+            hint = "tab"  # libyaml (the C loader) does not name the character
     return PlanFileError("YAML_SYNTAX", path=source, line=mark.line + 1 if mark else None,
                          column=mark.column + 1 if mark else None, hint=hint, problem=problem)
 

@@ -102,7 +102,7 @@ def _read_data(path: Path) -> tuple[Any, Optional[Callable[[tuple], Optional[int
     try:
         data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as exc:
-        raise yaml_syntax_error(exc, source) from None
+        raise yaml_syntax_error(exc, source, text) from None
     return data, _lazy(lambda: yaml_locator(text))
 
 
