@@ -158,6 +158,9 @@ def _localize(cmd: click.Command, key: str, labels: Labels, tr: ClickTranslation
     cmd.options_metavar = labels.get("help.options_metavar", original["options_metavar"])
     if isinstance(cmd, click.Group):
         cmd.subcommand_metavar = labels.get("help.subcommand_metavar", original["subcommand_metavar"])
+    cached_help = getattr(cmd, "_help_option", None)  # click >= 8.1.8 builds it once and keeps it
+    if cached_help is not None:
+        cached_help.help = tr.gettext("Show this message and exit.")
     params = section.get("params") or {}
     for param in cmd.params:
         p_orig = _originals(param)
