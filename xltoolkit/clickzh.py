@@ -209,22 +209,44 @@ def _metavar(labels: Labels, word: str) -> str:
 
 # --------------------------------------------------------------------------- wrapping by display width
 
-_ANSI = re.compile(r"\033\[[;?0-9]*[a-zA-Z]")
-_TOKEN = re.compile(r"\s+|[\u2e80-\u9fff\u3000-\u303f\uff00-\uffef\uac00-\ud7af\u201c-\u201d]|[^\s\u2e80-\u9fff"
-                    r"\u3000-\u303f\uff00-\uffef\uac00-\ud7af\u201c-\u201d]+")
+_ANSI_PATTERN = r"\033\[[;?0-9]*[a-zA-Z]"
 _NO_LINE_START = set("，。、；：？！）》」』”’】〕…—·")
+
+
+def _wide(c: str) -> bool:
+    return unicodedata.east_asian_width(c) in "WF"
 
 
 def display_width(text: str) -> int:
     """Columns `text` takes on a terminal: CJK and full-width characters count two."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in _ANSI.sub("", text))
+    if "\033" in text:
+        text = re.sub(_ANSI_PATTERN, "", text)
+    return sum(2 if _wide(c) else 1 for c in text)
+
+
+def _tokens(text: str) -> list[str]:
+    """Runs of spaces, single wide (CJK) characters, and runs of other characters (words)."""
+    out: list[str] = []
+    for c in text:
+        if c.isspace():
+            if out and out[-1][-1:].isspace():
+                out[-1] += c
+            else:
+                out.append(c)
+        elif _wide(c) or c in "“”":
+            out.append(c)
+        elif out and not out[-1][-1:].isspace() and not _wide(out[-1][-1]) and out[-1][-1] not in "“”":
+            out[-1] += c
+        else:
+            out.append(c)
+    return out
 
 
 def _fill(text: str, width: int, initial: str, subsequent: str) -> str:
     lines: list[str] = []
     line, used, space = initial, display_width(initial), False
     has_content = False
-    for tok in _TOKEN.findall(text):
+    for tok in _tokens(text):
         if tok.isspace():
             space = has_content
             continue
