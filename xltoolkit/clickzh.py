@@ -19,7 +19,14 @@ What it cannot reach, and how that is handled:
   ``--help`` of every command and a set of usage errors and fails on any English word left;
 * text wrapping: click wraps with `textwrap`, which counts a CJK character as one column and breaks
   only at spaces; `install` also replaces click's `wrap_text`/`term_len` with versions that count
-  display columns (CJK = 2) and may break between CJK characters.
+  display columns (CJK = 2) and may break between CJK characters;
+* punctuation click glues around translated pieces (``'--out'`` quotes from ``repr``, a final "."
+  after "Missing argument 'X'"): `show_error` swaps them for the locale's (``click._quotes``,
+  ``click._full_stop``), so an apostrophe inside a file name in an error would be shown as “…” too;
+  the section heading colon and the usage prefix come from `Formatter` (``help.heading``);
+* click >= 8.1.8 caches each command's help option: `localize_commands` resets its help text.
+
+Everything is installed for one run of the top-level command (`localized`) and restored after it.
 
 Our help texts live under ``help:``, keyed by command (``xltool``, ``plan``, ``plan_show``,
 ``generate`` …) and parameter name; `localize_commands` applies them before click renders anything,
