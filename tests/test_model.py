@@ -9,15 +9,21 @@ import pytest
 from click.testing import CliRunner
 
 from xltoolkit.cli import main
-from xltoolkit.model import Comparator, Period, PeriodKind
+from xltoolkit.model import Comparator, Period, PeriodError, PeriodKind
 from xltoolkit.plans import PlanFileError, fingerprint, load_plan, plan_from_data
 
 
-def _error(path) -> str:
-    """Load a plan file that must fail; return the error text."""
+def _error(path) -> PlanFileError:
+    """Load a plan file that must fail; return the error (codes, places, parameters)."""
     with pytest.raises(PlanFileError) as info:
         load_plan(str(path))
-    return str(info.value)
+    return info.value
+
+
+def _only(error: PlanFileError):
+    """The one located problem of a PLAN_INVALID error."""
+    assert error.code == "PLAN_INVALID" and len(error.problems) == 1, error.problems
+    return error.problems[0]
 
 
 def _task(data, ci=0, ti=0):
@@ -48,8 +54,10 @@ def test_period_months():
 
 @pytest.mark.parametrize("text", ["2022Q5", "2022Q0", "2022H3", "22Q1", "", "2022Q", "2022-Q4", "2022Q44", "Q4"])
 def test_period_parse_rejects(text):
-    with pytest.raises(ValueError, match="not a period"):
+    with pytest.raises(PeriodError) as info:
         Period.parse(text)
+    assert isinstance(info.value, ValueError)
+    assert info.value.code == "PERIOD_INVALID" and info.value.params == {"text": text}
 
 
 def test_plan_accepts_only_horizon_years_and_its_period_kinds(plan14, make_plan):
@@ -58,11 +66,14 @@ def test_plan_accepts_only_horizon_years_and_its_period_kinds(plan14, make_plan)
     assert plan14.accepts(Period.parse("2025H2")) is None
     for outside in ("2020", "2026Q1", "2030"):
         reason = plan14.accepts(Period.parse(outside))
-        assert reason and outside[:4] in reason
+        assert reason.code == "PERIOD_OUTSIDE_HORIZON"
+        assert reason.params == {"period": outside, "start": 2021, "end": 2025}
     yearly = plan_from_data(make_plan(period_kinds=["year"]))
     assert yearly.accepts(Period.parse("2023")) is None
-    assert "quarter" in yearly.accepts(Period.parse("2023Q1"))
-    assert "half" in yearly.accepts(Period.parse("2023H1"))
+    for text, kind in (("2023Q1", "quarter"), ("2023H1", "half")):
+        reason = yearly.accepts(Period.parse(text))
+        assert reason.code == "PERIOD_KIND_NOT_ACCEPTED"
+        assert reason.params == {"period": text, "kind": kind, "accepted": ["year"]}
 
 
 # --------------------------------------------------------------------------- validation
@@ -84,38 +95,38 @@ def test_unknown_unit_is_located(make_plan, write_plan, where, field, location):
     item = _task(data) if where == "task" else data["indicators"][0]
     item[field] = [*item[field], "区不存在局"]
     path = write_plan(data)
-    text = _error(path)
-    assert path.name in text
-    assert location in text
-    assert "区不存在局" in text and "unknown unit" in text
+    problem = _only(_error(path))
+    assert problem.path == str(path)
+    assert problem.code == "UNIT_UNKNOWN" and problem.params == {"name": "区不存在局"}
+    assert problem.where.startswith(location.replace(".0", "[0]"))
+    assert problem.line_no  # found in the YAML
 
 
 def test_duplicate_item_id_across_indicators_and_tasks(make_plan, write_plan):
     data = make_plan()
     data["indicators"][0]["id"] = "T1.2"
     path = write_plan(data)
-    text = _error(path)
-    assert path.name in text
-    assert "chapters.0.tasks.1" in text  # the second occurrence is reported …
-    assert "indicators.0" in text  # … with the first one
-    assert "duplicate id 'T1.2'" in text
+    problem = _only(_error(path))
+    assert problem.code == "ID_DUPLICATE" and problem.params["id"] == "T1.2"
+    assert problem.where == "chapters[0].tasks[1].id"  # the second occurrence is reported …
+    assert problem.params["first"] == "indicators[0].id"  # … with the first one
 
 
 def test_duplicate_unit_id(make_plan, write_plan):
     data = make_plan()
     data["units"][2]["id"] = "ja"
     path = write_plan(data)
-    text = _error(path)
-    assert path.name in text and "units.2" in text and "duplicate id 'ja'" in text
+    problem = _only(_error(path))
+    assert problem.code == "ID_DUPLICATE" and problem.where == "units[2].id" and problem.params["id"] == "ja"
 
 
 def test_spelling_naming_two_units(make_plan, write_plan):
     data = make_plan()
     data["units"][1]["aliases"] = ["甲局"]  # already an alias of 区甲局
     path = write_plan(data)
-    text = _error(path)
-    assert path.name in text and "units.1" in text and "'甲局'" in text
-    assert "区甲局" in text and "区乙局" in text
+    problem = _only(_error(path))
+    assert problem.code == "UNIT_SPELLING_TWICE" and problem.where == "units[1]"
+    assert problem.params == {"spelling": "甲局", "first": "units[0]", "first_name": "区甲局", "name": "区乙局"}
 
 
 def test_two_units_with_the_same_name_are_rejected(make_plan, write_plan):
@@ -123,8 +134,9 @@ def test_two_units_with_the_same_name_are_rejected(make_plan, write_plan):
     data["units"][2]["name"] = "区乙局"  # id 'bing', same name as unit 'yi'
     _task(data)["responsible_units"] = ["区乙局"]
     path = write_plan(data)
-    text = _error(path)
-    assert path.name in text and "units.2" in text and "区乙局" in text
+    problem = _only(_error(path))
+    assert problem.code == "UNIT_SPELLING_TWICE" and problem.where == "units[2]"
+    assert problem.params["spelling"] == "区乙局"
 
 
 @pytest.mark.parametrize("mutate, location", [
@@ -138,44 +150,45 @@ def test_empty_names_are_rejected(make_plan, write_plan, mutate, location):
     data = make_plan()
     mutate(data)
     path = write_plan(data)
-    text = _error(path)
-    assert path.name in text
-    assert f": {location}: " in text
-    assert "at least 1 character" in text
+    problem = _only(_error(path))
+    assert problem.code == "TEXT_EMPTY"
+    assert problem.where == location.replace(".0", "[0]").replace(".1", "[1]")
 
 
 def test_unit_both_lead_and_responsible(make_plan, write_plan):
     data = make_plan()
     _task(data)["responsible_units"].append("甲局")  # alias of the lead 区甲局
     path = write_plan(data)
-    text = _error(path)
-    assert path.name in text and "chapters.0.tasks.0" in text
-    assert "区甲局" in text and "both lead and responsible" in text
+    problem = _only(_error(path))
+    assert problem.code == "UNIT_LEAD_AND_RESPONSIBLE" and problem.params == {"units": ["区甲局"]}
+    assert problem.where == "chapters[0].tasks[0].responsible_units"
 
 
-@pytest.mark.parametrize("target, fragment", [
-    ({"comparator": "qualitative", "direction": "qualitative", "value": 5}, "qualitative target has no value"),
-    ({"comparator": "range", "value": [5, 3]}, "low < high"),
-    ({"comparator": "range", "value": [5, 5]}, "low < high"),
-    ({"comparator": ">=", "direction": "lower_better"}, "contradicts direction lower_better"),
-    ({"comparator": ">", "direction": "lower_better"}, "contradicts direction lower_better"),
-    ({"comparator": "<", "direction": "higher_better"}, "contradicts direction higher_better"),
-    ({"comparator": "<=", "direction": "higher_better"}, "contradicts direction higher_better"),
-    ({"comparator": "=", "value": None}, "needs a value"),
-    ({"comparator": "~", "value": None}, "needs a value"),
-    ({"comparator": ">=", "direction": "qualitative"}, "needs direction"),
+@pytest.mark.parametrize("target, code", [
+    ({"comparator": "qualitative", "direction": "qualitative", "value": 5}, "TARGET_QUALITATIVE_HAS_VALUE"),
+    ({"comparator": "range", "value": [5, 3]}, "TARGET_RANGE_ORDER"),
+    ({"comparator": "range", "value": [5, 5]}, "TARGET_RANGE_ORDER"),
+    ({"comparator": ">=", "direction": "lower_better"}, "TARGET_DIRECTION_CONTRADICTS"),
+    ({"comparator": ">", "direction": "lower_better"}, "TARGET_DIRECTION_CONTRADICTS"),
+    ({"comparator": "<", "direction": "higher_better"}, "TARGET_DIRECTION_CONTRADICTS"),
+    ({"comparator": "<=", "direction": "higher_better"}, "TARGET_DIRECTION_CONTRADICTS"),
+    ({"comparator": "=", "value": None}, "TARGET_NEEDS_VALUE"),
+    ({"comparator": "~", "value": None}, "TARGET_NEEDS_VALUE"),
+    ({"comparator": ">=", "direction": "qualitative"}, "TARGET_NEEDS_DIRECTION"),
 ])
-def test_target_coherence(make_plan, write_plan, target, fragment):
+def test_target_coherence(make_plan, write_plan, target, code):
     data = make_plan()
     data["indicators"][0]["target"].update(target)
     path = write_plan(data)
-    text = _error(path)
-    assert path.name in text and "indicators.0.target" in text and fragment in text
+    problem = _only(_error(path))
+    assert problem.path == str(path) and problem.code == code
+    assert problem.where.startswith("indicators[0].target.")
     # The same rule applies to task targets, located there.
     data = make_plan()
     _task(data)["targets"][0].update(target)
-    text = _error(write_plan(data, "task-target.yaml"))
-    assert "task-target.yaml" in text and "chapters.0.tasks.0.targets.0" in text and fragment in text
+    problem = _only(_error(write_plan(data, "task-target.yaml")))
+    assert problem.path.endswith("task-target.yaml") and problem.code == code
+    assert problem.where.startswith("chapters[0].tasks[0].targets[0].")
 
 
 def test_coherent_targets_are_accepted(make_plan):
@@ -190,33 +203,35 @@ def test_coherent_targets_are_accepted(make_plan):
 def test_yaml_syntax_error_names_the_line(write_plan):
     lines = ["id: t", "title: T", "horizon: [2022, 2025]", "units:", "  - id: a", "   name: bad indent"]
     path = write_plan("\n".join(lines) + "\n", "broken.yaml")
-    text = _error(path)
-    assert "broken.yaml" in text and f"line {len(lines)}" in text and "YAML error" in text
+    error = _error(path)
+    assert error.code == "YAML_SYNTAX" and error.path == str(path) and error.line_no == len(lines)
+    assert error.column and error.params["problem"]
 
 
 def test_json_syntax_error_names_the_line(tmp_path):
     path = tmp_path / "broken.json"
     path.write_text('{\n  "id": "t",\n  "title": \n}\n', encoding="utf-8")
-    text = _error(path)
-    assert "broken.json" in text and "line 4" in text and "JSON error" in text
+    error = _error(path)
+    assert error.code == "JSON_SYNTAX" and error.path == str(path) and error.line_no == 4
 
 
 @pytest.mark.parametrize("content", ["- a\n- b\n", "", "just a string\n"])
 def test_plan_file_must_be_a_mapping(write_plan, content):
     path = write_plan(content, "notamap.yaml")
-    text = _error(path)
-    assert "notamap.yaml" in text and "mapping" in text
+    error = _error(path)
+    assert error.path == str(path) and error.code == ("PLAN_EMPTY" if not content else "PLAN_NOT_MAPPING")
 
 
 def test_missing_plan_file(tmp_path):
     path = tmp_path / "nope.yaml"
-    text = _error(path)
-    assert "nope.yaml" in text and "file not found" in text
+    error = _error(path)
+    assert error.code == "PLAN_NOT_FOUND" and error.path == str(path)
 
 
 def test_unknown_plan_name_lists_bundled_plans():
-    text = _error("no-such-plan")
-    assert "no-such-plan" in text and "wuchang-14fyp" in text
+    error = _error("no-such-plan")
+    assert error.code == "PLAN_BUNDLED_NOT_FOUND" and error.path == "no-such-plan"
+    assert "wuchang-14fyp" in error.params["bundled"]
 
 
 def test_json_plan_file_works(make_plan, write_plan):
@@ -231,7 +246,9 @@ def test_extra_field_is_rejected_with_location(make_plan, write_plan):
     data = make_plan()
     _task(data)["owner"] = "x"
     path = write_plan(data)
-    assert "chapters.0.tasks.0.owner" in _error(path)
+    problem = _only(_error(path))
+    assert problem.code == "FIELD_UNKNOWN" and problem.where == "chapters[0].tasks[0]"
+    assert problem.params["field"] == "owner" and "lead_units" in problem.params["allowed"]
 
 
 # --------------------------------------------------------------------------- normalization
@@ -388,6 +405,7 @@ def test_unit_ids_differing_only_in_case_are_rejected(make_plan):
     """Spreadsheet lookups (COUNTIFS in 汇总) ignore case, so ids must be unique ignoring case."""
     data = make_plan()
     data["units"][1]["id"] = data["units"][0]["id"].upper()
-    with pytest.raises(PlanFileError, match="ids ignore case") as info:
+    with pytest.raises(PlanFileError) as info:
         plan_from_data(data, "p.yaml")
-    assert "units.1" in str(info.value)
+    problem = _only(info.value)
+    assert problem.code == "ID_DUPLICATE" and problem.where == "units[1].id"

@@ -34,16 +34,13 @@ def handle_errors(func):
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        from .plans import PlanFileError
         from .problems import XltoolError
 
         try:
             return func(*args, **kwargs)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
-        except PlanFileError as exc:
-            raise _fail(str(exc)) from None
-        except XltoolError as exc:
+        except XltoolError as exc:  # PlanFileError included
             raise _fail(exc.render(_labels())) from None
         except KeyboardInterrupt:
             raise click.exceptions.Exit(130) from None
@@ -67,26 +64,22 @@ def _load(plan_ref: Optional[str]):
 
 
 def _period(plan, text: Optional[str]):
+    """The --period asked for, or the default one; exit 2 when it cannot be used (PERIOD_INVALID as a
+    usage error of --period, PERIOD_OUTSIDE_HORIZON / PERIOD_KIND_NOT_ACCEPTED as an XltoolError)."""
     from .generate import default_period
-    from .model import Period
+    from .model import Period, PeriodError
+    from .planerrors import LabelledError
 
     if not text:
         return default_period(plan)
     try:
         period = Period.parse(text)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--period") from None
+    except PeriodError as exc:  # bad text: a usage error of --period (exit 2), worded from errors.PERIOD_INVALID
+        raise click.BadParameter(LabelledError(exc.code, **exc.params).render(_labels()), param_hint="--period") from None
     reason = plan.accepts(period)
-    if reason:
-        raise _fail(_labels().fmt("cli.period_rejected", period=text, reason=reason))
+    if reason is not None:
+        raise LabelledError(reason.code, **reason.params)
     return period
-
-
-PLAN_HELP = "Plan file (.yaml/.json) or bundled plan name; default: the bundled 14th-FYP scheme."
-
-
-JOBS_HELP = ("Worker processes for the returns: a number, or 'auto' (all cores from 40 returns up, one "
-             "below). 1 forces serial; the output is the same.")
 
 
 def _jobs(ctx, param, text: str) -> Optional[int]:
@@ -98,12 +91,56 @@ def _jobs(ctx, param, text: str) -> Optional[int]:
     except ValueError:
         n = 0
     if n < 1:
-        raise click.BadParameter(f"{text!r}: a positive number or 'auto'", param_hint="--jobs")
+        raise click.BadParameter(_labels().fmt("usage.jobs_invalid", value=text), param_hint="--jobs")
     return n
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="xltool", prog_name="xltool")
+def _show_version(ctx, param, value) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    from importlib.metadata import version
+
+    from .clickzh import gettext
+
+    click.echo(gettext("%(prog)s, version %(version)s") % {"prog": "xltool", "version": version("xltool")})
+    ctx.exit()
+
+
+class _Xltool(click.Group):
+    """The top-level group: picks the locale (--locale, XLTOOL_LOCALE) before click parses anything,
+    so usage errors and every --help page come from that locale's label file (see clickzh.py)."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        from .clickzh import gettext, localized, show_error
+        from .labels import LocaleError
+
+        args = list(sys.argv[1:] if args is None else args)
+        try:
+            with localized(self, args) as labels:
+                if not standalone_mode:
+                    return super().main(args, prog_name, complete_var, False, **extra)
+                # click's standalone handling, with its error messages shown in the locale.
+                try:
+                    rv = super().main(args, prog_name, complete_var, False, **extra)
+                except click.ClickException as exc:
+                    show_error(exc, labels)
+                    sys.exit(exc.exit_code)
+                except click.Abort:
+                    click.echo(gettext("Aborted!"), err=True)
+                    sys.exit(1)
+                sys.exit(rv if isinstance(rv, int) else EXIT_OK)
+        except LocaleError as exc:
+            from .planerrors import LabelledError
+
+            click.echo(_labels().fmt("cli.error", message=LabelledError(
+                exc.code, locale=exc.locale, available=exc.available).render(_labels())), err=True)
+            sys.exit(EXIT_FAILURE)
+
+
+@click.group("xltool", cls=_Xltool, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_show_version)
+@click.option("--locale", metavar="LOCALE", envvar="XLTOOL_LOCALE", show_envvar=True, expose_value=False,
+              is_eager=True)
 def main() -> None:
     """xltool: plan -> workbooks for departments -> returns -> one checked summary.
 
@@ -124,7 +161,7 @@ def plan() -> None:
 
 @plan.command("show")
 @click.argument("plan_ref", metavar="[PLAN]", required=False)
-@click.option("--json", "as_json", is_flag=True, help="Print the normalized plan as JSON.")
+@click.option("--json", "as_json", is_flag=True)
 @handle_errors
 def plan_show(plan_ref: Optional[str], as_json: bool) -> None:
     """Summarize PLAN: counts, each unit's share, unassigned items, warnings."""
@@ -174,15 +211,13 @@ def plan_show(plan_ref: Optional[str], as_json: bool) -> None:
 
 
 @main.command()
-@click.option("--plan", "plan_ref", metavar="PLAN", help=PLAN_HELP)
-@click.option("--period", metavar="PERIOD",
-              help="Reporting period: 2022 (year), 2022H2 (half) or 2022Q4 (quarter). "
-                   "Default: the latest ended quarter within the plan's horizon, else its last year.")
+@click.option("--plan", "plan_ref", metavar="PLAN")
+@click.option("--period", metavar="PERIOD")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("generated"),
-              show_default=True, help="Output folder; returns go to OUT/returns/.")
-@click.option("--password", default=None, help="Sheet-protection password (default: protected without one).")
-@click.option("--force", is_flag=True, help="Overwrite workbooks even if someone has filled them in.")
-@click.option("--jobs", "jobs", default="auto", show_default=True, metavar="N", callback=_jobs, help=JOBS_HELP)
+              show_default=True)
+@click.option("--password", default=None)
+@click.option("--force", is_flag=True)
+@click.option("--jobs", "jobs", default="auto", show_default=True, metavar="N", callback=_jobs)
 @handle_errors
 def generate(plan_ref: Optional[str], period: Optional[str], out_dir: Path, password: Optional[str],
              force: bool, jobs: Optional[int]) -> None:
@@ -266,17 +301,13 @@ def _unreadable_files_or_fail(files, lab, command: str) -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--plan", "plan_ref", metavar="PLAN", help="Plan file or bundled plan name. Default: the plan named inside the returns, else the 14th-FYP scheme.")
-@click.option("--period", metavar="PERIOD", help="Reporting period (2022Q4, 2022H2, 2022). Default: the returns' own.")
-@click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Summary workbook to write. Default: generated/<plan>_<period>_汇总.xlsx.")
-@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Also write the result as JSON to this file.")
-@click.option("--feedback", "feedback_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Write a marked-up copy of each return with problems into this folder (退回修改).")
-@click.option("--on-duplicate", type=click.Choice(["error", "newest"]), default="error", show_default=True,
-              help="Two returns for one unit: report both and use neither (error), or use the newest file.")
-@click.option("--jobs", "jobs", default="auto", show_default=True, metavar="N", callback=_jobs, help=JOBS_HELP)
+@click.option("--plan", "plan_ref", metavar="PLAN")
+@click.option("--period", metavar="PERIOD")
+@click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.option("--feedback", "feedback_dir", type=click.Path(file_okay=False, path_type=Path), default=None)
+@click.option("--on-duplicate", type=click.Choice(["error", "newest"]), default="error", show_default=True)
+@click.option("--jobs", "jobs", default="auto", show_default=True, metavar="N", callback=_jobs)
 @handle_errors
 def merge(paths: tuple[Path, ...], plan_ref: Optional[str], period: Optional[str], out_path: Optional[Path],
           json_path: Optional[Path], feedback_dir: Optional[Path], on_duplicate: str,
@@ -324,9 +355,9 @@ def merge(paths: tuple[Path, ...], plan_ref: Optional[str], period: Optional[str
 
 @main.command()
 @click.argument("returns", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--plan", "plan_ref", metavar="PLAN", help="Plan file or bundled plan name. Default: the plan named inside the return, else the 14th-FYP scheme.")
-@click.option("--period", metavar="PERIOD", help="Reporting period. Default: the return's own.")
-@click.option("--strict", is_flag=True, help="Also exit 1 when there are only warnings.")
+@click.option("--plan", "plan_ref", metavar="PLAN")
+@click.option("--period", metavar="PERIOD")
+@click.option("--strict", is_flag=True)
 @handle_errors
 def validate(returns: tuple[Path, ...], plan_ref: Optional[str], period: Optional[str], strict: bool) -> None:
     """Check filled returns before sending them: prints every problem with its cell.
@@ -353,10 +384,9 @@ def validate(returns: tuple[Path, ...], plan_ref: Optional[str], period: Optiona
 
 @main.command("parse")
 @click.argument("doc", type=click.Path(path_type=Path))
-@click.option("-o", "--out", "out_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Plan file to write (YAML). Default: print it to standard output.")
-@click.option("--id", "plan_id", default=None, help="Plan id (ASCII). Default: from the file name.")
-@click.option("--sheet", default=None, help="Sheet of an .xlsx division table to read. Default: the first.")
+@click.option("-o", "--out", "out_path", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.option("--id", "plan_id", default=None)
+@click.option("--sheet", default=None)
 @handle_errors
 def parse_command(doc: Path, out_path: Optional[Path], plan_id: Optional[str], sheet: Optional[str]) -> None:
     """Read a plan document (.txt in UTF-8/GB18030, .docx, .xlsx/.csv, .html, .pdf) and write a plan file.

@@ -112,28 +112,29 @@ class Target(_Model):
     def _coherent(self) -> "Target":
         c, v, d = self.comparator, self.value, self.direction
         if self.measure is not None and (c is Comparator.qualitative) != (self.measure is Measure.qualitative):
-            raise ValueError(f"measure '{self.measure.value}' does not fit comparator '{c.value}'")
+            raise PlanError("TARGET_MEASURE_COMPARATOR", ("measure",), measure=self.measure.value,
+                            comparator=c.value)
         if self.baseline is not None and self.measure not in (None, Measure.level):
-            raise ValueError("a baseline is only used for targets of measure 'level'")
+            raise PlanError("TARGET_BASELINE_NOT_LEVEL", ("baseline",), measure=self.measure.value)
         if c is Comparator.qualitative:
             if v is not None:
-                raise ValueError("a qualitative target has no value")
+                raise PlanError("TARGET_QUALITATIVE_HAS_VALUE", ("value",))
             if d is not Direction.qualitative:
-                raise ValueError("a qualitative target must have direction 'qualitative'")
+                raise PlanError("TARGET_QUALITATIVE_DIRECTION", ("direction",), direction=d.value)
             return self
         if d is Direction.qualitative:
-            raise ValueError(f"comparator '{c.value}' needs direction higher_better or lower_better")
+            raise PlanError("TARGET_NEEDS_DIRECTION", ("direction",), comparator=c.value)
         if v is None:
-            raise ValueError(f"comparator '{c.value}' needs a value")
+            raise PlanError("TARGET_NEEDS_VALUE", ("value",), comparator=c.value)
         if c is Comparator.range:
             if not isinstance(v, tuple) or not v[0] < v[1]:
-                raise ValueError("a range target needs value [low, high] with low < high")
+                raise PlanError("TARGET_RANGE_ORDER", ("value",), value=_number_text(v))
         elif isinstance(v, tuple):
-            raise ValueError(f"comparator '{c.value}' needs a single value, not a range")
+            raise PlanError("TARGET_SINGLE_VALUE", ("value",), comparator=c.value, value=_number_text(v))
         if c in (Comparator.ge, Comparator.gt) and d is Direction.lower_better:
-            raise ValueError(f"comparator '{c.value}' (at least) contradicts direction lower_better")
+            raise PlanError("TARGET_DIRECTION_CONTRADICTS", ("direction",), comparator=c.value, direction=d.value)
         if c in (Comparator.le, Comparator.lt) and d is Direction.higher_better:
-            raise ValueError(f"comparator '{c.value}' (at most) contradicts direction higher_better")
+            raise PlanError("TARGET_DIRECTION_CONTRADICTS", ("direction",), comparator=c.value, direction=d.value)
         return self
 
     @property
@@ -197,6 +198,17 @@ class PeriodKind(str, Enum):
     quarter = "quarter"
 
 
+class PeriodError(ValueError):
+    """A period that cannot be used, as data: a code (``errors.<code>`` in the label file) and the
+    message parameters. PERIOD_INVALID: not period text; PERIOD_OUTSIDE_HORIZON,
+    PERIOD_KIND_NOT_ACCEPTED: a period the plan does not accept (`Plan.accepts`)."""
+
+    def __init__(self, code: str, **params):
+        super().__init__(f"{code} {params}")
+        self.code = code
+        self.params = params
+
+
 PERIOD_RE = re.compile(r"^(?P<year>\d{4})(?:(?P<kind>[HQ])(?P<index>\d))?$")
 
 
@@ -211,9 +223,9 @@ class Period(BaseModel):
 
     @classmethod
     def parse(cls, text: str) -> "Period":
-        m = PERIOD_RE.match(text.strip().upper())
+        m = PERIOD_RE.match(str(text).strip().upper())
         if not m:
-            raise ValueError(f"not a period: {text!r} (expected e.g. 2022, 2022H2 or 2022Q4)")
+            raise PeriodError("PERIOD_INVALID", text=text)
         year, kind, index = int(m["year"]), m["kind"], int(m["index"] or 0)
         if kind == "H" and index in (1, 2):
             return cls(year=year, kind=PeriodKind.half, index=index)
@@ -221,7 +233,7 @@ class Period(BaseModel):
             return cls(year=year, kind=PeriodKind.quarter, index=index)
         if kind is None:
             return cls(year=year, kind=PeriodKind.year)
-        raise ValueError(f"not a period: {text!r} (half 1–2, quarter 1–4)")
+        raise PeriodError("PERIOD_INVALID", text=text)
 
     @property
     def code(self) -> str:
@@ -313,27 +325,28 @@ class Plan(_Model):
     @classmethod
     def _horizon(cls, v: tuple[int, int]) -> tuple[int, int]:
         if v[0] > v[1]:
-            raise ValueError("horizon must be [first year, last year]")
+            raise PlanError("HORIZON_ORDER", (), start=v[0], end=v[1])
         return v
 
     @model_validator(mode="after")
     def _check_and_normalize(self) -> "Plan":
-        _check_unique("units", [(u.id, f"units.{i}") for i, u in enumerate(self.units)])
+        _check_unique([(u.id, ("units", i)) for i, u in enumerate(self.units)])
         names: dict[str, str] = {}
         owner: dict[str, int] = {}
         for i, u in enumerate(self.units):
             for spelling in dict.fromkeys([u.name, *u.aliases]):
                 if spelling in owner and owner[spelling] != i:
-                    raise _located(f"units.{i}", f"spelling '{spelling}' names two units "
-                                   f"(units.{owner[spelling]} '{self.units[owner[spelling]].name}' and units.{i} '{u.name}')")
+                    first = owner[spelling]
+                    raise PlanError("UNIT_SPELLING_TWICE", ("units", i), spelling=spelling,
+                                    first=("units", first), first_name=self.units[first].name, name=u.name)
                 owner[spelling] = i
                 names[spelling] = u.name
         for i, u in enumerate(self.units):
-            u.members = [_resolve(names, m, f"units.{i}.members") for m in u.members]
-        item_ids = [(x.id, f"indicators.{i}") for i, x in enumerate(self.indicators)]
-        _check_unique("chapters", [(c.id, f"chapters.{i}") for i, c in enumerate(self.chapters)])
+            u.members = [_resolve(names, m, ("units", i, "members", k)) for k, m in enumerate(u.members)]
+        item_ids = [(x.id, ("indicators", i)) for i, x in enumerate(self.indicators)]
+        _check_unique([(c.id, ("chapters", i)) for i, c in enumerate(self.chapters)])
         for ci, c in enumerate(self.chapters):
-            item_ids += [(t.id, f"chapters.{ci}.tasks.{ti}") for ti, t in enumerate(c.tasks)]
+            item_ids += [(t.id, ("chapters", ci, "tasks", ti)) for ti, t in enumerate(c.tasks)]
         from .measures import infer_measure
 
         for ind in self.indicators:
@@ -346,23 +359,24 @@ class Plan(_Model):
                         target.id = f"{t.id}-{n}"
                     if target.measure is None:
                         target.measure = infer_measure(target)
-                    item_ids.append((target.id, f"chapters.{ci}.tasks.{ti}.targets.{n - 1}"))
-        _check_unique("items", item_ids)
+                    item_ids.append((target.id, ("chapters", ci, "tasks", ti, "targets", n - 1)))
+        _check_unique(item_ids)
         for where, item in self._located_items():
-            item.lead_units = _dedupe([_resolve(names, n, f"{where}.lead_units") for n in item.lead_units])
-            item.responsible_units = _dedupe(
-                [_resolve(names, n, f"{where}.responsible_units") for n in item.responsible_units])
+            item.lead_units = _dedupe([_resolve(names, n, (*where, "lead_units", k))
+                                       for k, n in enumerate(item.lead_units)])
+            item.responsible_units = _dedupe([_resolve(names, n, (*where, "responsible_units", k))
+                                              for k, n in enumerate(item.responsible_units)])
             both = set(item.lead_units) & set(item.responsible_units)
             if both:
-                raise _located(where, f"unit(s) {sorted(both)} are both lead and responsible")
+                raise PlanError("UNIT_LEAD_AND_RESPONSIBLE", (*where, "responsible_units"), units=sorted(both))
         return self
 
     def _located_items(self):
         for i, ind in enumerate(self.indicators):
-            yield f"indicators.{i}", ind
+            yield ("indicators", i), ind
         for ci, c in enumerate(self.chapters):
             for ti, t in enumerate(c.tasks):
-                yield f"chapters.{ci}.tasks.{ti}", t
+                yield ("chapters", ci, "tasks", ti), t
 
     # Queries used by writers, readers and consolidation.
 
@@ -450,44 +464,53 @@ class Plan(_Model):
     def unassigned_indicators(self) -> list[Indicator]:
         return [i for i in self.indicators if not i.units]
 
-    def accepts(self, period: Period) -> Optional[str]:
-        """None when the plan accepts this reporting period, else the reason it does not."""
+    def accepts(self, period: Period) -> Optional["PeriodError"]:
+        """None when the plan accepts this reporting period, else the reason it does not, as a coded
+        `PeriodError` (PERIOD_KIND_NOT_ACCEPTED or PERIOD_OUTSIDE_HORIZON) the caller may raise."""
         if period.kind not in self.period_kinds:
-            return f"plan does not accept {period.kind.value} periods"
+            return PeriodError("PERIOD_KIND_NOT_ACCEPTED", period=period.code, kind=period.kind.value,
+                               accepted=[k.value for k in self.period_kinds])
         if not self.horizon[0] <= period.year <= self.horizon[1]:
-            return f"year {period.year} is outside the plan horizon {self.horizon[0]}–{self.horizon[1]}"
+            return PeriodError("PERIOD_OUTSIDE_HORIZON", period=period.code, start=self.horizon[0],
+                               end=self.horizon[1])
         return None
 
 
 class PlanError(ValueError):
-    """A plan-level problem located by a dotted path into the plan file."""
+    """A plan rule broken, as data: a code (message template ``plan_errors.<code>`` in the label file),
+    `where` (the path from the model being validated to the offending value, a tuple of field names
+    and list indexes) and the message parameters. Raised inside validators, it reaches `plans.py`
+    through pydantic's ``ctx["error"]``; no English sentence is built here."""
 
-    def __init__(self, where: str, message: str):
-        super().__init__(f"{where}: {message}")
-        self.where = where
-        self.message = message
+    def __init__(self, code: str, where: tuple = (), **params):
+        super().__init__(f"{code} {'.'.join(map(str, where))} {params}".strip())
+        self.code = code
+        self.where = tuple(where)
+        self.params = params
 
 
-def _located(where: str, message: str) -> ValueError:
-    return ValueError(f"{where}: {message}")
+def _number_text(value) -> str:
+    if isinstance(value, tuple):
+        return "[" + ", ".join(_number_text(v) for v in value) + "]"
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
-def _resolve(names: dict[str, str], name: str, where: str) -> str:
+def _resolve(names: dict[str, str], name: str, where: tuple) -> str:
     try:
         return names[name]
     except KeyError:
-        raise _located(where, f"unknown unit '{name}' (not a unit name or alias in 'units')") from None
+        raise PlanError("UNIT_UNKNOWN", where, name=name) from None
 
 
 def _dedupe(names: list[str]) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def _check_unique(what: str, ids: list[tuple[str, object]]) -> None:
+def _check_unique(ids: list[tuple[str, tuple]]) -> None:
     """Ids are unique ignoring case: spreadsheet lookups (COUNTIF criteria) do not tell case apart."""
-    seen: dict[str, object] = {}
+    seen: dict[str, tuple] = {}
     for ident, where in ids:
         key = ident.casefold()
         if key in seen:
-            raise _located(str(where), f"duplicate id '{ident}' in {what} (first at {seen[key]}; ids ignore case)")
+            raise PlanError("ID_DUPLICATE", (*where, "id"), id=ident, first=(*seen[key], "id"))
         seen[key] = where

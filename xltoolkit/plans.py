@@ -1,7 +1,8 @@
 """Plan files: read, validate, normalize, fingerprint; find the bundled plans.
 
-A broken plan file raises `PlanFileError` whose message names the file, the place in it and the rule,
-never a traceback.
+A broken plan file raises `PlanFileError` (an `XltoolError`, see planerrors.py): a code, the file, and
+for a plan that breaks rules, one located `PlanProblem` per rule (code, path in the data, line,
+parameters), rendered from the label file at the edge; never a traceback.
 """
 
 from __future__ import annotations
@@ -9,25 +10,20 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from pydantic import ValidationError
 
 from .model import Plan
+from .planerrors import (PlanFileError, PlanProblem, json_syntax_error, non_finite_numbers,
+                         problems_from_validation, yaml_locator, yaml_syntax_error)
 from .resources import bundled_plans_dir
+
+__all__ = ["DEFAULT_PLAN", "PlanFileError", "PlanProblem", "bundled_plan_names", "fingerprint", "load_plan",
+           "plan_from_data", "plan_to_dict", "public_json", "resolve_plan_path"]
 
 DEFAULT_PLAN = "wuchang-14fyp"
 MAX_PLAN_BYTES = 20 * 1024 * 1024
-
-
-class PlanFileError(Exception):
-    """A plan file that cannot be used; `problems` lists (location, message) pairs."""
-
-    def __init__(self, path: str, problems: list[tuple[str, str]]):
-        self.path = path
-        self.problems = problems
-        lines = [f"{path}: {where}: {msg}" if where else f"{path}: {msg}" for where, msg in problems]
-        super().__init__("\n".join(lines))
 
 
 def bundled_plan_names() -> list[str]:
@@ -43,67 +39,83 @@ def resolve_plan_path(ref: Optional[str]) -> Path:
     bundled = bundled_plans_dir() / f"{ref}.yaml"
     if bundled.exists():
         return bundled
-    raise PlanFileError(ref, [("", f"no such plan file or bundled plan (bundled: {', '.join(bundled_plan_names())})")])
+    raise PlanFileError("PLAN_BUNDLED_NOT_FOUND", path=ref, bundled=bundled_plan_names())
 
 
 def load_plan(ref: Optional[str] = None) -> Plan:
     """Load and validate a plan from a file path or a bundled plan name."""
     path = resolve_plan_path(ref)
-    data = _read_data(path)
-    return plan_from_data(data, str(path))
+    data, locate = _read_data(path)
+    return plan_from_data(data, str(path), locate=locate)
 
 
-def plan_from_data(data: Any, source: str = "<plan>") -> Plan:
+def plan_from_data(data: Any, source: str = "<plan>",
+                   locate: Optional[Callable[[tuple], Optional[int]]] = None) -> Plan:
+    """Validate plan data; `locate` maps a path in the data to its line in the file (for messages)."""
+    if data is None:
+        raise PlanFileError("PLAN_EMPTY", path=source)
     if not isinstance(data, dict):
-        raise PlanFileError(source, [("", "a plan file must hold a mapping (id, title, units, …) at the top")])
+        raise PlanFileError("PLAN_NOT_MAPPING", path=source)
     data = {k: v for k, v in data.items() if k != "schema"}
+    problems = non_finite_numbers(data, source)
     try:
-        return Plan.model_validate(data)
+        plan = Plan.model_validate(data)
     except ValidationError as exc:
-        raise PlanFileError(source, [_describe(err) for err in exc.errors()]) from None
+        problems += problems_from_validation(exc, data, source)
+        plan = None
+    if problems:
+        if locate is not None:
+            for p in problems:
+                p.line_no = locate(p.at)
+            problems.sort(key=lambda p: p.line_no or 0)
+        raise PlanFileError("PLAN_INVALID", path=source, problems=problems)
+    return plan
 
 
-def _describe(err: dict) -> tuple[str, str]:
-    where = ".".join(str(p) for p in err.get("loc", ()))
-    msg = err.get("msg", "invalid")
-    # Our own located messages ("chapters.0.tasks.1: unknown unit …") come through as value errors.
-    msg = msg.removeprefix("Value error, ")
-    if ": " in msg and msg.split(": ", 1)[0].replace(".", "").replace("_", "").isalnum():
-        inner, msg = msg.split(": ", 1)
-        where = f"{where}.{inner}" if where else inner
-    return where, msg
-
-
-def _read_data(path: Path) -> Any:
+def _read_data(path: Path) -> tuple[Any, Optional[Callable[[tuple], Optional[int]]]]:
+    """The file's data, and for YAML a function giving the line of a path (built only when needed)."""
+    source = str(path)
     try:
         size = path.stat().st_size
         if size > MAX_PLAN_BYTES:
-            raise PlanFileError(str(path), [("", f"file is {size} bytes; plan files are limited to {MAX_PLAN_BYTES}")])
+            raise PlanFileError("PLAN_TOO_LARGE", path=source, size=size, limit=MAX_PLAN_BYTES)
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise PlanFileError(str(path), [("", "file not found")]) from None
+        raise PlanFileError("PLAN_NOT_FOUND", path=source) from None
     except IsADirectoryError:
-        raise PlanFileError(str(path), [("", "is a folder, not a plan file")]) from None
+        raise PlanFileError("PLAN_IS_FOLDER", path=source) from None
     except OSError as exc:
-        raise PlanFileError(str(path), [("", f"cannot read: {exc.strerror}")]) from None
+        if path.is_dir():
+            raise PlanFileError("PLAN_IS_FOLDER", path=source) from None
+        raise PlanFileError("PLAN_UNREADABLE", path=source, reason=exc.strerror or type(exc).__name__) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise PlanFileError(str(path), [("", f"not UTF-8 text (byte {exc.start})")]) from None
+        raise PlanFileError("PLAN_NOT_UTF8", path=source, byte=exc.start) from None
     if path.suffix.lower() == ".json":
         try:
-            return json.loads(text)
+            return json.loads(text), None
         except json.JSONDecodeError as exc:
-            raise PlanFileError(str(path), [(f"line {exc.lineno}, column {exc.colno}", f"JSON error: {exc.msg}")]) from None
+            raise json_syntax_error(exc, source) from None
     import yaml
 
     try:
-        return yaml.safe_load(text)
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise PlanFileError(str(path), [(where, f"YAML error: {problem}")]) from None
+        raise yaml_syntax_error(exc, source, text) from None
+    return data, _lazy(lambda: yaml_locator(text))
+
+
+def _lazy(build):
+    """A locator composed on first use (the YAML is composed again only when there is an error)."""
+    cache: list = []
+
+    def locate(loc: tuple) -> Optional[int]:
+        if not cache:
+            cache.append(build())
+        return cache[0](loc)
+
+    return locate
 
 
 def public_json(plan: Plan) -> dict:

@@ -214,8 +214,8 @@ def _validate(data: dict, warnings: list[ParseWarning]):
     try:
         return plan_from_data(data, "<parse>")
     except PlanFileError as exc:  # a bug of the parser: report it, never crash
-        for where, message in exc.problems:
-            warnings.append(ParseWarning(0, "INVALID_OUTPUT", {"where": where, "message": message}))
+        for problem in exc.problems or [exc]:  # codes, not sentences: this is a report of a parser bug
+            warnings.append(ParseWarning(0, "INVALID_OUTPUT", {"where": problem.where, "message": problem.code}))
         return None
 
 
