@@ -41,6 +41,7 @@ def english_words(text: str) -> set[str]:
     """ASCII words of 3+ letters left in `text`, besides option names, paths and allowed words."""
     text = re.sub(r"(?<![\w])--?[a-z][a-z-]*", " ", text)  # option names
     text = re.sub(r"\S*[/\\]\S*", " ", text)  # paths
+    text = re.sub(r"\.[a-z]{2,4}\b", " ", text)  # file extensions (.csv, .html)
     words = set(re.findall(r"[A-Za-z][A-Za-z_-]{2,}", text))
     return {w for w in words if w not in ALLOWED_WORDS and w.strip("-") not in ALLOWED_WORDS}
 

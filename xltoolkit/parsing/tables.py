@@ -114,6 +114,9 @@ def table_lines(grid: list[list[Cell]], number_of) -> list[Line]:
     start, roles, texts = header
     col = {role: [i for i, x in enumerate(roles) if x == role] for role in _CANONICAL.keys() | {"serial", "task",
                                                                                                  "category"}}
+    if not col["task"]:  # a two-row header whose second row overrode the task column: not a division table
+        _plain_rows(grid, number_of, emit)
+        return out
     task_col = col["task"][0]
     last_heading: Optional[Origin] = None
     last_task: Optional[Origin] = None
