@@ -368,7 +368,10 @@ def test_master_2022_lists_everything_as_unassigned(generated2022, plan2022, lab
     assert kinds.count(labels["unassigned_sheet.indicator"]) == 7
     # Duplicate ids would hide items: E01 and T1.1 … each appear once.
     assert len(set(ids)) == len(ids)
-    assert not ws.protection.sheet  # the office writes units in here
+    # Locked: the office assigns units in the plan workbook, and the sheet says so.
+    assert ws.protection.sheet
+    assert not any(c.protection.locked is False for r in ws.iter_rows() for c in r if c.value is None)
+    assert any("plan export" in str(c.value) for r in ws.iter_rows(max_row=3) for c in r)
 
 
 # --------------------------------------------------------------------------- responsibility matrix
@@ -572,23 +575,6 @@ def test_unreadable_existing_output_is_kept(tmp_path, plan2022, labels, fixed_no
     assert [p for p, _ in second.kept] == [first.master]
     assert second.master is None
     assert first.master.read_bytes() == b"not a workbook"
-
-
-def test_filled_unassigned_sheet_of_master_is_kept(tmp_path, generated2022, plan2022, labels, fixed_now):
-    out = tmp_path / "out"
-    out.mkdir()
-    master = out / generated2022.master.name
-    shutil.copyfile(generated2022.master, master)
-    wb = openpyxl.load_workbook(master)
-    ws = wb[labels["sheets.unassigned"]]
-    header = next(r for r in ws.iter_rows() if r[0].value == labels["columns.id"])
-    col = [c.value for c in header].index(labels["columns.lead_units"]) + 1
-    ws.cell(row=header[0].row + 1, column=col).value = "区发改局"
-    wb.save(master)
-    filled = master.read_bytes()
-    result = generate(plan2022, Period.parse("2022"), out, labels=labels, now=fixed_now)
-    assert master.read_bytes() == filled
-    assert [p for p, _ in result.kept] == [master]
 
 
 def test_filled_indicator_sheet_of_master_is_kept(tmp_path, generated14, plan14, labels, fixed_now):

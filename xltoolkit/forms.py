@@ -150,7 +150,8 @@ MASTER_INDICATOR_FORM = Form("master_indicators", (
     Column("note", "columns.data_note", ColumnType.longtext, input=True, width=30, max_length=TEXT_LIMIT),
 ))
 
-# The master's 待分配 sheet: items the document assigns to no unit; the office writes units in.
+# The master's 待分配 sheet: items the document assigns to no unit (the office assigns them in the
+# plan workbook: xltool plan export / plan import).
 UNASSIGNED_FORM = Form("unassigned", (
     Column("id", "columns.id", ColumnType.id, width=8),
     Column("kind", "unassigned_sheet.kind", ColumnType.text, width=10),
@@ -158,9 +159,6 @@ UNASSIGNED_FORM = Form("unassigned", (
     Column("title", "columns.task_title", ColumnType.text, width=22),
     Column("text", "columns.task_text", ColumnType.text, width=70),
     Column("targets", "columns.task_targets", ColumnType.text, width=30),
-    Column("lead_units", "columns.lead_units", ColumnType.longtext, input=True, width=18, max_length=500),
-    Column("responsible_units", "columns.responsible_units", ColumnType.longtext, input=True, width=24,
-           max_length=500),
 ))
 
 # The quantitative targets inside the tasks a unit leads (三、量化目标): one row per target.

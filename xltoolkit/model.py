@@ -82,7 +82,16 @@ class Unit(_Model):
     kind: UnitKind
     aliases: list[NonEmpty] = []
     members: list[NonEmpty] = []  # for collectives: canonical names of member units
+    contact: Optional[str] = None  # who to call (from the plan workbook's 单位名录); not in the fingerprint
+    phone: Optional[str] = None
     note: Optional[str] = None
+
+
+class DerivedFrom(_Model):
+    """The plan a plan was made from (plan import): its id and fingerprint."""
+
+    id: Id
+    fingerprint: NonEmpty
 
 
 class Target(_Model):
@@ -304,6 +313,7 @@ class Plan(_Model):
     horizon: tuple[int, int]
     period_kinds: list[PeriodKind] = [PeriodKind.year, PeriodKind.half, PeriodKind.quarter]
     units_assigned: bool = True  # False: the document assigns no units (everything goes to 待分配)
+    derived_from: Optional[DerivedFrom] = None  # set by `plan import`: the source plan's id and fingerprint
     decisions: list[str] = []  # transcription decisions on irregular source text
     manual_edits: list[ManualEdit] = []  # reviewed edits on top of what the parser produces
     units: list[Unit] = []

@@ -148,10 +148,12 @@ def public_json(plan: Plan) -> dict:
 def fingerprint(plan: Plan) -> str:
     """A short stable hash of everything the forms show: ids, texts, targets, units, assignments.
 
-    Notes, transcription decisions and the assessment thresholds are left out, so annotating a plan
-    (or tuning how the office judges pace) does not orphan returns.
+    Notes, transcription decisions, lineage, contacts and the assessment thresholds are left out, so
+    annotating a plan (or tuning how the office judges pace, or updating a phone number) does not
+    orphan returns.
     """
-    data = _without(plan.model_dump(mode="json"), {"notes", "note", "decisions", "manual_edits", "assessment"})
+    data = _without(plan.model_dump(mode="json"), {"notes", "note", "decisions", "manual_edits", "assessment",
+                                                  "derived_from", "contact", "phone"})
     blob = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
 

@@ -199,7 +199,7 @@ def _write_unassigned(workbook, styles: Styles, labels: Labels, plan: Plan) -> N
     ws.freeze_panes(4, 1)
     ws.autofilter(3, 0, 3 + len(items), len(form.columns) - 1)
     setup_print(ws, labels, header_rows=(3, 3))
-    # Left unprotected: the office edits assignments here.
+    protect(ws, None)  # assignments are made in the plan workbook (xltool plan export), not here
 
 
 @dataclass
