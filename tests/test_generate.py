@@ -134,12 +134,13 @@ def test_master_and_one_return_per_reporting_unit(generated14, plan14):
     assert generated14.master is not None and generated14.master.is_file()
     assert generated14.master.parent == out and generated14.master.suffix == ".xlsx"
     assert not generated14.kept
-    assert len(plan14.reporting_units) == 48
-    assert len(generated14.returns) == 48
+    # 48 units; 区城管局等各执法单位 reports through its member 区城管局
+    assert len(plan14.units) == 48 and len(plan14.reporting_units) == 47
+    assert len(generated14.returns) == 47
     on_disk = sorted(p for p in (out / "returns").iterdir())
     assert on_disk == sorted(generated14.returns)
     assert all(p.suffix == ".xlsx" and p.stat().st_size > 0 for p in on_disk)
-    assert len({p.name.casefold() for p in on_disk}) == 48
+    assert len({p.name.casefold() for p in on_disk}) == 47
     assert not [p for p in out.rglob(".~xltool-*")], "temporary files left behind"
 
 
@@ -402,9 +403,10 @@ def test_matrix_marks_every_item(matrix, plan14, labels):
         r = rows[item.id]
         got_lead = {n for n, c in columns.items() if ws.cell(row=r, column=c).value == lead}
         got_resp = {n for n, c in columns.items() if ws.cell(row=r, column=c).value == resp}
-        assert got_lead == set(item.lead_units), item.id
-        assert got_resp == set(item.responsible_units), item.id
-        others = {ws.cell(row=r, column=c).value for n, c in columns.items() if n not in item.units}
+        assert got_lead == {n for n, role, _ in plan14.expanded(item) if role == "lead"}, item.id
+        assert got_resp == {n for n, role, _ in plan14.expanded(item) if role != "lead"}, item.id
+        involved = {n for n, _, _ in plan14.expanded(item)}
+        others = {ws.cell(row=r, column=c).value for n, c in columns.items() if n not in involved}
         assert others <= {"", None}, item.id
 
 
@@ -414,13 +416,13 @@ def test_matrix_counts_have_cached_values(matrix, master_values, plan14, labels)
     values = master_values[ws.title]
     for item in [*plan14.indicators, *plan14.tasks]:
         assert str(ws.cell(row=rows[item.id], column=count_col).value).startswith("=COUNTIF")
-        assert values.cell(row=rows[item.id], column=count_col).value == len(item.units), item.id
+        assert values.cell(row=rows[item.id], column=count_col).value == len(plan14.expanded(item)), item.id
     lead_row = next(r[1].row for r in ws.iter_rows() if r[1].value == labels["matrix.unit_lead_count"])
     assert ws.cell(row=lead_row + 1, column=2).value == labels["matrix.unit_responsible_count"]
     for name, col in columns.items():
-        n = sum(1 for item in [*plan14.indicators, *plan14.tasks] if name in item.lead_units)
-        assert values.cell(row=lead_row, column=col).value == n, name
-        n = sum(1 for item in [*plan14.indicators, *plan14.tasks] if name in item.responsible_units)
+        roles = [plan14.role_in(item, name)[0] for item in [*plan14.indicators, *plan14.tasks]]
+        assert values.cell(row=lead_row, column=col).value == roles.count("lead"), name
+        n = roles.count("responsible")
         assert values.cell(row=lead_row + 1, column=col).value == n, name
 
 
@@ -558,11 +560,11 @@ def test_regenerate_replaces_unfilled_keeps_filled_and_force_replaces(tmp_path, 
     again = generate(plan14, period, out, labels=labels, now=fixed_now)
     assert [p for p, _ in again.kept] == [target]
     assert "1" in again.kept[0][1]
-    assert target not in again.returns and len(again.returns) == 47 and again.master is not None
+    assert target not in again.returns and len(again.returns) == 46 and again.master is not None
     assert target.read_bytes() == filled
 
     forced = generate(plan14, period, out, labels=labels, now=fixed_now, force=True)
-    assert not forced.kept and target in forced.returns and len(forced.returns) == 48
+    assert not forced.kept and target in forced.returns and len(forced.returns) == 47
     assert target.read_bytes() != filled
     assert count_filled_inputs(target, labels) == 0
 
@@ -599,7 +601,7 @@ def test_same_inputs_give_identical_files(tmp_path, generated14, plan14, labels,
     again = generate(plan14, Period.parse(PERIOD), tmp_path, labels=labels, now=fixed_now)
     pairs = [(generated14.master, again.master)]
     pairs += list(zip(sorted(generated14.returns), sorted(again.returns)))
-    assert len(pairs) == 49
+    assert len(pairs) == 48  # the master and 47 returns
     for a, b in pairs:
         assert a.name == b.name
         ea, eb = zip_entries(a), zip_entries(b)

@@ -210,6 +210,73 @@ def plan_show(plan_ref: Optional[str], as_json: bool) -> None:
         echo(lab.fmt("cli.warning", message=w))
 
 
+@plan.command("export")
+@click.argument("plan_ref", metavar="PLAN", required=False)
+@click.option("-o", "--out", "out_path", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--suggest-from", "suggest_ref", metavar="PLAN", default=None)
+@handle_errors
+def plan_export(plan_ref: Optional[str], out_path: Path, suggest_ref: Optional[str]) -> None:
+    """Write PLAN's plan workbook (分工表): units, assignments, baselines to fill in Excel."""
+    import datetime as dt
+
+    from .files import atomic_path
+    from .plans import fingerprint
+    from .writing.planbook import write_planbook
+
+    lab = _labels()
+    p = _load(plan_ref)
+    other = _load(suggest_ref) if suggest_ref else None
+    suggestions = None
+    if other is not None:
+        from .suggest import suggest
+
+        suggestions = suggest(p, other)
+    stamp = dt.datetime.now().replace(microsecond=0).isoformat()
+    with atomic_path(out_path) as tmp:
+        write_planbook(tmp, p, fingerprint(p), lab, stamp, suggestions, suggest_from=other.id if other else "")
+    click.echo(lab.fmt("cli.plan_exported", path=out_path, units=len(p.units), indicators=len(p.indicators),
+                       tasks=len(p.tasks), targets=sum(len(t.targets) for t in p.tasks),
+                       suggested=len([s for s in (suggestions or {}).values() if s.units])))
+
+
+@plan.command("import")
+@click.argument("book", type=click.Path(path_type=Path))
+@click.option("-o", "--out", "out_path", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--id", "new_id", default=None)
+@click.option("--plan", "plan_ref", metavar="PLAN", default=None)
+@handle_errors
+def plan_import(book: Path, out_path: Path, new_id: Optional[str], plan_ref: Optional[str]) -> None:
+    """Read a filled plan workbook and write the plan file it describes (nothing on an error)."""
+    import hashlib
+
+    from .files import atomic_path
+    from .planbook import PlanbookError, plan_from_planbook, read_planbook, render_problem
+    from .plans import fingerprint, plan_from_data, plan_yaml_text
+    from .reading import ReturnFileError
+
+    lab = _labels()
+    try:
+        raw = read_planbook(book, lab)
+        digest = hashlib.sha256(book.read_bytes()).hexdigest()
+    except ReturnFileError as exc:
+        text = lab.fmt(f"problems.{exc.code}", detail=exc.detail, field="", value="")
+        raise _fail(f"{exc.code} [{book}] {text}") from None
+    source = _load(plan_ref or raw.meta.get("plan_id") or None)
+    result = plan_from_planbook(raw, source, fingerprint(source), lab, new_id=new_id, file_digest=digest)
+    if result.errors:
+        raise PlanbookError("PLANBOOK_INVALID", path=book, problems=result.problems)
+    plan = plan_from_data(result.data, str(book))
+    for problem in result.problems:
+        click.echo(render_problem(problem, lab), err=True)
+    text = plan_yaml_text(plan.model_dump(mode="json", exclude_none=False),
+                          lab.fmt("cli.plan_import_comment", book=book.name, source=source.id))
+    with atomic_path(out_path) as tmp:
+        Path(tmp).write_text(text, encoding="utf-8")
+    assigned = sum(1 for _, item in plan._located_items() if item.units)
+    click.echo(lab.fmt("cli.plan_imported", path=out_path, id=plan.id, units=len(plan.units), assigned=assigned,
+                       items=len(plan.indicators) + len(plan.tasks), warnings=len(result.problems)))
+
+
 @main.command()
 @click.option("--plan", "plan_ref", metavar="PLAN")
 @click.option("--period", metavar="PERIOD")

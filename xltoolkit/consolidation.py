@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from .assessment import DEFAULT_SETTINGS, Assessment, assess_in_plan, is_met
-from .model import Comparator, Indicator, Period, Plan, Target, Task, Unit
+from .model import Comparator, Indicator, Measure, Period, Plan, Target, Task, Unit
 from .problems import Problem, ProblemSink
 from .validation import IndicatorReport, ReturnResult, TargetReport, TaskReport
 
@@ -72,11 +72,13 @@ class TaskSummary:
     disagreement: bool
     reports: list[TaskReport]
     missing_units: list[str]
+    deciders: list[str] = field(default_factory=list)
 
     @property
     def deciding_units(self) -> list[str]:
-        """The units whose reports decide the status: the lead units, else the responsible ones."""
-        return self.task.lead_units or self.task.responsible_units
+        """The reporting units whose reports decide the status: the lead units, else the responsible
+        ones (a collective's members in its place)."""
+        return self.deciders
 
 
 @dataclass
@@ -106,10 +108,11 @@ class TargetSummary:
     reports: list[TargetReport]
     missing_units: list[str]
     expected: Optional[float] = None
+    deciders: list[str] = field(default_factory=list)
 
     @property
     def deciding_units(self) -> list[str]:
-        return self.task.lead_units or self.task.responsible_units
+        return self.deciders
 
 
 @dataclass
@@ -233,45 +236,56 @@ def consolidate(plan: Plan, period: Period, results: list[ReturnResult], on_dupl
         for xr in r.targets:
             target_reports.setdefault(xr.target_id, []).append(xr)
 
-    rank = STATUS_RANK
     tasks = []
     for chapter in plan.chapters:
         for task in chapter.tasks:
-            reports = sorted(task_reports.get(task.id, []), key=lambda x: task.units.index(x.unit))
-            tasks.append(_summarize_task(task, chapter.id, reports, rank))
-    indicators = [_summarize_indicator(plan, period, ind, sorted(ind_reports.get(ind.id, []),
-                                                                 key=lambda x: ind.units.index(x.unit)))
+            tasks.append(_summarize_task(plan, task, chapter.id, _in_plan_order(plan, task, task_reports.get(task.id))))
+    indicators = [_summarize_indicator(plan, period, ind, _in_plan_order(plan, ind, ind_reports.get(ind.id)))
                   for ind in plan.indicators]
-    targets = [_summarize_target(plan, period, task, target,
-                                 sorted(target_reports.get(target.id, []), key=lambda x: task.units.index(x.unit)))
+    targets = [_summarize_target(plan, period, task, target, _in_plan_order(plan, task, target_reports.get(target.id)))
                for task in plan.tasks for target in task.targets]
     problems = [p for n, r in enumerate(results) for p in (*r.problems, *added.get(n, ()))]
     return Consolidation(plan=plan, period=period, submissions=submissions, tasks=tasks, indicators=indicators,
                          targets=targets, results=list(results), problems=problems)
 
 
-def _summarize_task(task: Task, chapter_id: str, reports: list[TaskReport], rank: dict[str, int]) -> TaskSummary:
-    deciding_units = task.lead_units or task.responsible_units  # TaskSummary.deciding_units
+def _in_plan_order(plan: Plan, item, reports: Optional[list]) -> list:
+    """Reports in the order of the item's reporting units (leads first, members of a collective in
+    the collective's place)."""
+    order = {name: n for n, (name, _, _) in enumerate(plan.expanded(item))}
+    return sorted(reports or [], key=lambda r: order.get(r.unit, len(order)))
+
+
+def _summarize_task(plan: Plan, task: Task, chapter_id: str, reports: list[TaskReport]) -> TaskSummary:
+    deciding_units = plan.deciding_units(task)  # a collective's members decide in its place
     deciding = [r for r in reports if r.unit in deciding_units and r.status]
     statuses = {r.status for r in reports if r.status}
-    status = min((r.status for r in deciding), key=lambda s: rank[s]) if deciding else None
+    status = min((r.status for r in deciding), key=lambda s: STATUS_RANK[s]) if deciding else None
     progresses = [r.progress for r in deciding if r.progress is not None]
     reported = {r.unit for r in reports}
     return TaskSummary(task=task, chapter_id=chapter_id, status=status,
                        progress=min(progresses) if progresses else None, disagreement=len(statuses) > 1,
-                       reports=reports, missing_units=[u for u in task.units if u not in reported])
+                       reports=reports, missing_units=[n for n, _, _ in plan.expanded(task) if n not in reported],
+                       deciders=deciding_units)
 
 
-def _decide_value(reports: list, lead_units: list[str], responsible_units: list[str]
-                  ) -> tuple[Optional[float], Optional[str], bool]:
-    """(value, unit it comes from, conflict): the lead units' value; with no lead unit, the
-    responsible units' value where they agree. Differing values are a conflict, never averaged."""
-    with_value = [r for r in reports if r.actual is not None]
-    pool = [r for r in with_value if r.unit in lead_units] if lead_units else with_value
-    if len({round(r.actual, 9) for r in pool}) > 1:
-        return None, None, True
+def _decide_value(plan: Plan, item, target: Target, reports: list) -> tuple[Optional[float], Optional[str], bool]:
+    """(value, where it comes from, conflict) for an indicator or task target.
+
+    The deciding units' value (lead units, else responsible units) where they agree; differing values
+    are a conflict, never averaged. Where the deciding unit is a collective whose members report, a
+    `cumulative` target adds up the members that reported (the missing ones are listed apart); levels
+    and rates are not added: the members' values must agree."""
+    deciding = plan.deciding_units(item)
+    pool = [r for r in reports if r.actual is not None and r.unit in deciding]
     if not pool:
         return None, None, False
+    collective = {via for _, _, via in plan.expanded(item) if via}
+    if collective and target.measure is Measure.cumulative and all(
+            plan.role_in(item, r.unit)[1] for r in pool):
+        return round(sum(r.actual for r in pool), 9), "、".join(sorted(collective)), False
+    if len({round(r.actual, 9) for r in pool}) > 1:
+        return None, None, True
     return pool[0].actual, pool[0].unit, False
 
 
@@ -286,17 +300,17 @@ def _judge(plan: Plan, period: Period, target: Target, value: Optional[float], c
 def _summarize_indicator(plan: Plan, period: Period, ind: Indicator,
                          reports: list[IndicatorReport]) -> IndicatorSummary:
     reported = {r.unit for r in reports}
-    missing = [u for u in ind.units if u not in reported]
-    value, source, conflict = _decide_value(reports, ind.lead_units, ind.responsible_units)
+    missing = [n for n, _, _ in plan.expanded(ind) if n not in reported]
+    value, source, conflict = _decide_value(plan, ind, ind.target, reports)
     assessment, expected = _judge(plan, period, ind.target, value, conflict)
     return IndicatorSummary(ind, value, assessment, source, reports, missing, expected)
 
 
 def _summarize_target(plan: Plan, period: Period, task: Task, target: Target,
                       reports: list[TargetReport]) -> TargetSummary:
-    deciding = task.lead_units or task.responsible_units
+    deciding = plan.deciding_units(task)
     reported = {r.unit for r in reports}
     missing = [u for u in deciding if u not in reported]
-    value, source, conflict = _decide_value(reports, task.lead_units, task.responsible_units)
+    value, source, conflict = _decide_value(plan, task, target, reports)
     assessment, expected = _judge(plan, period, target, value, conflict)
-    return TargetSummary(task, target, value, assessment, source, reports, missing, expected)
+    return TargetSummary(task, target, value, assessment, source, reports, missing, expected, deciding)

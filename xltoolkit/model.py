@@ -423,28 +423,91 @@ class Plan(_Model):
                 index.setdefault(key, u)
         return index
 
+    # Collectives (各街道, 区安委会成员单位 …) with members report member by member: each member gets the
+    # collective's items in its own return; the collective itself gets none. A collective without
+    # members reports as one unit. `expanded(item)` is the reporting view of an item's assignment.
+
+    def members_of(self, unit_name: str) -> list[str]:
+        """The reporting members of a collective (members of member collectives included, in
+        order); [] for a unit that is not a collective with members."""
+        out: list[str] = []
+        stack, seen = [unit_name], {unit_name}
+        while stack:
+            unit = self.unit(stack.pop(0))
+            if unit is None or not unit.members:
+                continue
+            for m in unit.members:
+                if m in seen:
+                    continue
+                seen.add(m)
+                member = self.unit(m)
+                if member is not None and member.members:
+                    stack.append(m)
+                else:
+                    out.append(m)
+        return out
+
+    def expanded(self, item: "_Assigned") -> list[tuple[str, str, Optional[str]]]:
+        """(unit name, role, collective it reports for or None) of every reporting unit of `item`,
+        leads first; a unit named directly keeps that role over one it has through a collective."""
+        memo = self._cached("_expanded_memo", dict)
+        hit = memo.get(id(item))
+        if hit is not None and hit[0] is item:
+            return list(hit[1])
+        rows = self._expand(item)
+        memo[id(item)] = (item, tuple(rows))
+        return rows
+
+    def _expand(self, item: "_Assigned") -> list[tuple[str, str, Optional[str]]]:
+        out: dict[str, tuple[str, str, Optional[str]]] = {}
+        for role, names in (("lead", item.lead_units), ("responsible", item.responsible_units)):
+            for name in names:
+                members = self.members_of(name)
+                if not members:
+                    out.setdefault(name, (name, role, None))
+        for role, names in (("lead", item.lead_units), ("responsible", item.responsible_units)):
+            for name in names:
+                for m in self.members_of(name):
+                    out.setdefault(m, (m, role, name))
+        return list(out.values())
+
+    def role_in(self, item: "_Assigned", unit_name: str) -> tuple[Optional[str], Optional[str]]:
+        """(role, collective) of a reporting unit in `item`: ("responsible", "各街道") for a street
+        office reporting for 各街道; (None, None) when it is not involved."""
+        for name, role, via in self.expanded(item):
+            if name == unit_name:
+                return role, via
+        return None, None
+
+    def deciding_units(self, item: "_Assigned") -> list[str]:
+        """The reporting units whose answers decide an item: its lead units (members for a collective),
+        else its responsible units."""
+        rows = self.expanded(item)
+        leads = [n for n, role, _ in rows if role == "lead"]
+        return leads or [n for n, _, _ in rows]
+
     def items_for(self, unit_name: str) -> tuple[list[Indicator], list[Task]]:
-        """The indicators and tasks a unit is involved in (as lead or responsible), in plan order."""
+        """The indicators and tasks a unit reports on (as lead or responsible, directly or as a
+        member of a collective), in plan order."""
         inds, tasks = self._cached("_items_idx", self._build_items_index).get(unit_name, ((), ()))
         return list(inds), list(tasks)
 
     def _build_items_index(self) -> dict[str, tuple[list[Indicator], list[Task]]]:
         index: dict[str, tuple[list[Indicator], list[Task]]] = {}
         for ind in self.indicators:
-            for name in ind.units:
+            for name, _, _ in self.expanded(ind):
                 index.setdefault(name, ([], []))[0].append(ind)
         for c in self.chapters:
             for t in c.tasks:
-                for name in t.units:
+                for name, _, _ in self.expanded(t):
                     index.setdefault(name, ([], []))[1].append(t)
         return index
 
     def targets_for(self, unit_name: str) -> list[tuple[Task, Target]]:
-        """The task targets a unit reports a number for: those of the tasks it leads, and of the
-        tasks with no lead unit that it is responsible for (in plan order)."""
+        """The task targets a unit reports a number for: those of the tasks it decides (it leads
+        them, or they have no lead and it is responsible), in plan order."""
         _, tasks = self.items_for(unit_name)
-        return [(t, x) for t in tasks for x in t.targets
-                if unit_name in t.lead_units or (not t.lead_units and unit_name in t.responsible_units)]
+        return [(t, x) for t in tasks if unit_name in self.deciding_units(t) for x in t.targets]
 
     def target(self, target_id: str) -> Optional[tuple[Task, Target]]:
         """A task target by id, with its task."""
@@ -457,8 +520,13 @@ class Plan(_Model):
         return list(self._cached("_reporting_idx", self._build_reporting))
 
     def _build_reporting(self) -> list[Unit]:
-        involved = {n for _, item in self._located_items() for n in item.units}
+        involved = {n for _, item in self._located_items() for n, _, _ in self.expanded(item)}
         return [u for u in self.units if u.name in involved]
+
+    @property
+    def collectives_without_members(self) -> list[Unit]:
+        """Collectives that report as one unit because the plan names no members for them."""
+        return [u for u in self.reporting_units if u.kind is UnitKind.collective and not u.members]
 
     def is_reporting(self, unit: Unit) -> bool:
         """Whether `unit` is one of the reporting units (same as `unit in plan.reporting_units`)."""

@@ -164,3 +164,13 @@ def _without(data: Any, keys: set[str]) -> Any:
     if isinstance(data, list):
         return [_without(v, keys) for v in data]
     return data
+
+
+def plan_yaml_text(data: dict, comment: str = "") -> str:
+    """A plan file's text (YAML, keys in model order, Chinese readable), with a leading comment."""
+    import yaml
+
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    head = "".join(f"# {line}\n" for line in comment.splitlines()) if comment else ""
+    return head + yaml.dump(data, Dumper=dumper, allow_unicode=True, sort_keys=False, width=4096,
+                            default_flow_style=None)

@@ -136,15 +136,15 @@ def validate_return(raw: RawReturn, plan: Plan, period: Period, plan_fingerprint
     for ind in indicators:
         row = rows.get(ind.id)
         if row is not None:
-            result.indicators.append(_check_indicator(ind, unit, row, sink))
+            result.indicators.append(_check_indicator(ind, unit, plan.role_in(ind, unit.name)[0], row, sink))
     for task in tasks:
         row = rows.get(task.id)
         if row is not None:
-            result.tasks.append(_check_task(task, unit, row, sink, vocabularies))
+            result.tasks.append(_check_task(task, unit, plan.role_in(task, unit.name)[0], row, sink, vocabularies))
     for task, target in plan.targets_for(unit.name):
         row = rows.get(target.id)
         if row is not None:
-            result.targets.append(_check_target(task, target, unit, row, sink))
+            result.targets.append(_check_target(task, target, unit, plan.role_in(task, unit.name)[0], row, sink))
     result.status = "problems" if sink.errors else "ok"
     return result
 
@@ -222,7 +222,7 @@ def _check_structure(raw: RawReturn, plan: Plan, unit: Unit, sink: ProblemSink,
     indicators, tasks = plan.items_for(unit.name)
     expected: dict[str, tuple[Form, dict[str, str], str]] = {}
     for ind in indicators:
-        expected[ind.id] = (INDICATOR_FORM, wording.indicator_row(ind, unit.name, labels), ind.name)
+        expected[ind.id] = (INDICATOR_FORM, wording.indicator_row(ind, unit.name, labels, plan), ind.name)
     for task in tasks:
         expected[task.id] = (TASK_FORM, wording.task_row(plan, task, unit.name, labels), task.title)
     for task, target in plan.targets_for(unit.name):
@@ -527,10 +527,10 @@ def _read_inputs(form: Form, row: RawRow, sink: ProblemSink, item: _Item) -> dic
     return {col.key: CELL_READERS[col.type](col, row.values.get(col.key), sink, item) for col in form.inputs}
 
 
-def _check_task(task, unit: Unit, row: RawRow, sink: ProblemSink,
+def _check_task(task, unit: Unit, role: Optional[str], row: RawRow, sink: ProblemSink,
                 vocabularies: tuple[Labels, ...]) -> TaskReport:
     values = _read_inputs(TASK_FORM, row, sink, _Item(task.id, vocabularies=vocabularies))
-    report = TaskReport(task_id=task.id, unit=unit.name, role=task.role_of(unit.name) or "",
+    report = TaskReport(task_id=task.id, unit=unit.name, role=role or "",
                         status=values["status"], progress=values["progress"], work=values["work"],
                         problems=values["problems"], next_steps=values["next_steps"],
                         cells={k: c.ref for k, c in row.values.items()})
@@ -551,9 +551,9 @@ def _check_task(task, unit: Unit, row: RawRow, sink: ProblemSink,
     return report
 
 
-def _check_indicator(ind, unit: Unit, row: RawRow, sink: ProblemSink) -> IndicatorReport:
+def _check_indicator(ind, unit: Unit, role: Optional[str], row: RawRow, sink: ProblemSink) -> IndicatorReport:
     values = _read_inputs(INDICATOR_FORM, row, sink, _Item(ind.id, target=ind.target))
-    report = IndicatorReport(indicator_id=ind.id, unit=unit.name, role=ind.role_of(unit.name) or "",
+    report = IndicatorReport(indicator_id=ind.id, unit=unit.name, role=role or "",
                              actual=values["actual"], note=values["note"],
                              cells={k: c.ref for k, c in row.values.items()})
     cell = row.values.get("actual")
@@ -563,7 +563,7 @@ def _check_indicator(ind, unit: Unit, row: RawRow, sink: ProblemSink) -> Indicat
     return report
 
 
-def _check_target(task, target, unit: Unit, row: RawRow, sink: ProblemSink) -> TargetReport:
+def _check_target(task, target, unit: Unit, role: Optional[str], row: RawRow, sink: ProblemSink) -> TargetReport:
     values = _read_inputs(TARGET_FORM, row, sink, _Item(target.id, target=target))
-    return TargetReport(target_id=target.id, task_id=task.id, unit=unit.name, role=task.role_of(unit.name) or "",
+    return TargetReport(target_id=target.id, task_id=task.id, unit=unit.name, role=role or "",
                         actual=values["actual"], note=values["note"], cells={k: c.ref for k, c in row.values.items()})

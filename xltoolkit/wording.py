@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Optional
+
 from .labels import Labels
 from .model import Comparator, Indicator, Plan, Target, Task, _Assigned
 
@@ -41,12 +43,15 @@ def other_units(item: _Assigned, unit_name: str, labels: Labels) -> str:
     return "；".join(parts)
 
 
-def role(item: _Assigned, unit_name: str, labels: Labels) -> str:
-    r = item.role_of(unit_name)
-    return labels["role." + r] if r else ""
+def role(item: _Assigned, unit_name: str, labels: Labels, plan: Optional[Plan] = None) -> str:
+    """牵头 / 责任, or 责任（各街道） for a member reporting for its collective."""
+    r, via = plan.role_in(item, unit_name) if plan is not None else (item.role_of(unit_name), None)
+    if not r:
+        return ""
+    return labels.fmt("role_via", role=labels["role." + r], via=via) if via else labels["role." + r]
 
 
-def indicator_row(ind: Indicator, unit_name: str, labels: Labels) -> dict[str, str]:
+def indicator_row(ind: Indicator, unit_name: str, labels: Labels, plan: Optional[Plan] = None) -> dict[str, str]:
     """The locked cells of an indicator row in a unit sheet, by column key."""
     return {
         "id": ind.id,
@@ -55,7 +60,7 @@ def indicator_row(ind: Indicator, unit_name: str, labels: Labels) -> dict[str, s
         "target": ind.target.text,
         "comparator": target_rule(ind.target, labels),
         "unit": ind.target.unit or "",
-        "role": role(ind, unit_name, labels),
+        "role": role(ind, unit_name, labels, plan),
         "others": other_units(ind, unit_name, labels),
     }
 
@@ -85,6 +90,6 @@ def task_row(plan: Plan, task: Task, unit_name: str, labels: Labels) -> dict[str
         "title": task.title,
         "text": task.text,
         "targets": "\n".join(target_line(t, labels) for t in task.targets),
-        "role": role(task, unit_name, labels),
+        "role": role(task, unit_name, labels, plan),
         "others": other_units(task, unit_name, labels),
     }

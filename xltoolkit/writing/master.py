@@ -114,10 +114,8 @@ def _write_matrix(workbook, styles: Styles, labels: Labels, plan: Plan, units: l
             ws.write_string(row, 0, ident, styles.center)
             ws.write_string(row, 1, name, styles.text)
             marks = {}
-            for u in item.lead_units:
-                marks[unit_index[u]] = lead
-            for u in item.responsible_units:
-                marks[unit_index[u]] = resp
+            for u, role, _ in plan.expanded(item):  # members of a collective are marked in its place
+                marks[unit_index[u]] = lead if role == "lead" else resp
             for j in range(len(units)):
                 ws.write_string(row, first_unit_col + j, marks.get(j, ""), styles.center)
             if units:
@@ -133,8 +131,8 @@ def _write_matrix(workbook, styles: Styles, labels: Labels, plan: Plan, units: l
         resp_counts: Counter = Counter()
         for _, items in groups:
             for _, _, it in items:
-                lead_counts.update(it.lead_units)
-                resp_counts.update(it.responsible_units)
+                lead_counts.update(u for u, role, _ in plan.expanded(it) if role == "lead")
+                resp_counts.update(u for u, role, _ in plan.expanded(it) if role != "lead")
         for offset, (label_key, mark) in enumerate((("matrix.unit_lead_count", lead),
                                                      ("matrix.unit_responsible_count", resp))):
             r = row + offset

@@ -640,7 +640,7 @@ def _detail_rows(book: Book, s: Submission, index: Optional[_DetailIndex] = None
         ind = i.indicator
         r = next((x for x in i.reports if x.unit == name), None)
         base = [name, kind, submission, book.t("item_indicator"), ind.id, "", ind.name,
-                _role(book, ind.role_of(name) or "")]
+                _role(book, c.plan.role_in(ind, name)[0] or "")]
         if r is None:
             out.append(base + [not_reported, None, None, labels["assessment." + i.assessment], "", "", "", "",
                                file if used else ""])
@@ -650,7 +650,7 @@ def _detail_rows(book: Book, s: Submission, index: Optional[_DetailIndex] = None
         task = t.task
         r = next((x for x in t.reports if x.unit == name), None)
         base = [name, kind, submission, book.t("item_task"), task.id, t.chapter_id, task.title,
-                _role(book, task.role_of(name) or "")]
+                _role(book, c.plan.role_in(task, name)[0] or "")]
         if r is None:
             out.append(base + [not_reported, None, None, "", "", "", "", "", file if used else ""])
         else:

@@ -71,12 +71,14 @@ def write_table(ws, styles: Styles, labels: Labels, form: Form, row: int,
 
 
 def validate(ws, labels: Labels, first: int, last: int, col: int, ctype: ColumnType,
-             max_length: Optional[int], choices: Optional[list[str]] = None) -> None:
-    """Data validation with zh-CN prompts; the merge re-checks everything, this only helps typing."""
+             max_length: Optional[int], choices: Optional[list[str]] = None, prompt_key: Optional[str] = None) -> None:
+    """Data validation with zh-CN prompts; the merge re-checks everything, this only helps typing.
+    `prompt_key`: the label key of the prompt pair (default: ``prompts.<type's prompt>``)."""
 
     def prompt(key: str, **kw) -> dict:
-        title, message = labels[f"prompts.{key}"]
-        err_title, err_message = labels[f"prompts.{key}_error"]
+        base = prompt_key or f"prompts.{key}"
+        title, message = labels[base]
+        err_title, err_message = labels[f"{base}_error"]
         return {"input_title": title, "input_message": message.format(**kw),
                 "error_title": err_title, "error_message": err_message.format(**kw)}
 

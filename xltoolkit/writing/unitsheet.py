@@ -57,7 +57,7 @@ def write_unit_sheet(workbook, styles: Styles, labels: Labels, plan: Plan, unit:
     ws.write_string(row, 0, labels.fmt("return_sheet.indicators_section", count=len(indicators)), styles.section)
     row += 1
     row = write_table(ws, styles, labels, INDICATOR_FORM, row,
-                         [wording.indicator_row(i, unit.name, labels) for i in indicators], rows.indicator_rows)
+                         [wording.indicator_row(i, unit.name, labels, plan) for i in indicators], rows.indicator_rows)
     row += 1
     ws.write_string(row, 0, labels.fmt("return_sheet.tasks_section", number="二", count=len(tasks)), styles.section)
     row += 1
