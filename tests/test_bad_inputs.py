@@ -38,11 +38,10 @@ from click.testing import CliRunner
 from cells import Cells, Ref, SectionHeader, Span, custom_properties_part, sheet_part, workbook_part
 from cli_output import codes as printed_codes, failure as failure_message
 from conftest import BASE_PLAN, UNO_TOOL
-from filler import Answers, answers, fill_openpyxl
+from filler import Answers, fill_openpyxl
 from xltoolkit.cli import main
 from xltoolkit.container import MAX_FILE_BYTES, MAX_ROWS, inspect_container
 from xltoolkit.forms import TASK_FORM
-from xltoolkit.model import Period
 from xltoolkit.reading import read_return
 
 PLAN = "wuchang-14fyp"
@@ -74,18 +73,15 @@ class Env:
 
 
 @pytest.fixture(scope="module")
-def env(plan14, labels, generated14, tmp_path_factory):
+def env(plan14, labels, generated14, filled14, tmp_path_factory):
     work = tmp_path_factory.mktemp("bad-inputs")
-    src = next(p for p in generated14.returns if p.stem.endswith(UNIT))
-    raw = read_return(src, labels)
-    cells = Cells(raw)
+    assert filled14.unit == UNIT
+    cells = Cells(filled14.raw)
     assert cells.items("indicators")[:2] == [FIRST_INDICATOR, NUMERIC_INDICATOR]
     assert cells.items("tasks")[:3] == [TASK1, TASK2, TASK3]
-    a = answers(raw, plan14, Period.parse(PERIOD), labels, seed=1)
-    valid = work / "valid.xlsx"
-    fill_openpyxl(src, valid, a)
-    return Env(plan14, labels, src, valid, a, generated14.master, work, cells,
-               sheet_part(valid, raw.unit_sheet), workbook_part(valid), custom_properties_part(valid))
+    valid = filled14.valid
+    return Env(plan14, labels, filled14.src, valid, filled14.answers, generated14.master, work, cells,
+               sheet_part(valid, filled14.raw.unit_sheet), workbook_part(valid), custom_properties_part(valid))
 
 
 def at(item: str, key: str = "id") -> Ref:
@@ -183,7 +179,7 @@ def converted(env: Env, fmt: str, request) -> Path:
             profile = env.work / f"lo-profile-{fmt}"
             subprocess.run([soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", fmt,
                             "--outdir", str(out), str(env.valid)], check=True, capture_output=True, timeout=240)
-            path = out / f"valid.{fmt}"
+            path = out / f"{env.valid.stem}.{fmt}"
         assert path.exists(), fmt
         env.cache[fmt] = path.read_bytes()
     return env.cache[fmt]

@@ -4,7 +4,6 @@ identically on the fast path and the full scan, in files written by openpyxl and
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import subprocess
 import zipfile
@@ -15,9 +14,6 @@ import pytest
 
 import xltoolkit.container as container
 from xltoolkit.container import inspect_container, is_percent_format
-from xltoolkit.generate import generate
-from xltoolkit.model import Period
-from xltoolkit.plans import load_plan
 
 SHEET = "区发改局"
 # cell -> (value, number format, shown in a percent format?)
@@ -137,9 +133,8 @@ def rewrite(src: Path, dst: Path, edit: dict) -> Path:
 
 
 @pytest.fixture(scope="module")
-def generated_returns(tmp_path_factory):
-    out = tmp_path_factory.mktemp("pct")
-    return generate(load_plan(), Period.parse("2022Q4"), out, now=dt.datetime(2022, 12, 1)).returns[:2]
+def generated_returns(generated14):
+    return generated14.returns[:2]
 
 
 def test_generated_returns_have_no_percent_cells(generated_returns, monkeypatch):
