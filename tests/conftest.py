@@ -157,6 +157,18 @@ def write_plan(tmp_path):
     return writer
 
 
+# Fixtures that start LibreOffice. A test using one must be marked `office`, so that
+# `pytest -m "not office"` starts no soffice process (tests calling soffice otherwise are marked too).
+OFFICE_FIXTURES = frozenset({"soffice", "soffice_convert", "uno_recalc"})
+
+
+def pytest_collection_modifyitems(config, items):
+    unmarked = [item.nodeid for item in items
+                if OFFICE_FIXTURES & set(getattr(item, "fixturenames", ())) and not item.get_closest_marker("office")]
+    if unmarked:
+        raise pytest.UsageError("tests using LibreOffice must be marked office: " + ", ".join(unmarked))
+
+
 def _need(what: str) -> None:
     if os.environ.get("CI"):
         pytest.fail(f"{what} is required on CI")
