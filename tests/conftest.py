@@ -214,3 +214,8 @@ def uno_recalc(soffice):
         return json.loads(proc.stdout.strip().splitlines()[-1])
 
     return recalc
+
+
+def pytest_addoption(parser):
+    parser.addoption("--update-golden", action="store_true", default=False,
+                     help="Rewrite the golden files under tests/golden/ from the current output (see test_golden.py).")
