@@ -13,6 +13,7 @@ import openpyxl
 import pytest
 
 import xltoolkit.container as container
+from cells import sheet_part
 from xltoolkit.container import inspect_container, is_percent_format
 
 SHEET = "区发改局"
@@ -112,7 +113,7 @@ def test_cell_attribute_order_and_missing_style(tmp_path, monkeypatch):
     """Cells written with other attributes before r (valid XML the fast path does not parse) take the
     full scan; a cell without s uses cell format 0."""
     path = return_like(tmp_path / "r.xlsx")
-    part = "xl/worksheets/sheet2.xml"
+    part = sheet_part(path, SHEET)
 
     def reorder(data: bytes) -> bytes:
         data, n = re.subn(rb'<c r="(E6|D5)"([^>]*)>', rb'<c\2 r="\1">', data)
