@@ -9,6 +9,7 @@ import json
 import os
 import shutil
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,10 @@ import yaml
 from xltoolkit.generate import generate
 from xltoolkit.labels import get_labels
 from xltoolkit.model import Period
-from xltoolkit.plans import load_plan
+from xltoolkit.plans import load_plan, plan_from_data
+from xltoolkit.reading import RawReturn, read_return
+
+from filler import Answers, answers, fill_openpyxl
 
 ROOT = Path(__file__).resolve().parents[1]
 UNO_TOOL = ROOT / "tests" / "office" / "uno_tool.py"
@@ -80,6 +84,43 @@ def generated14(plan14, labels, tmp_path_factory):
     return generate(plan14, Period.parse("2022Q4"), out, labels=labels, now=FIXED_NOW)
 
 
+@dataclass
+class FilledReturn:
+    """One unit's return from a shared generation: the blank file, what it reads as, and a copy
+    filled with valid answers. Read-only: copy before modifying."""
+
+    unit: str
+    src: Path  # the blank return (inside the shared generated output)
+    raw: RawReturn  # `src` read back
+    answers: Answers  # the valid answers typed into `valid`
+    valid: Path  # `src` filled with `answers` (openpyxl)
+
+
+@pytest.fixture(scope="session")
+def filled14(generated14, plan14, labels, tmp_path_factory) -> FilledReturn:
+    """区发改局's return of `generated14` (4 indicators, 5 tasks), blank and filled (seed 1)."""
+    unit = "区发改局"
+    src = next(p for p in generated14.returns if p.stem.endswith(unit))
+    raw = read_return(src, labels)
+    a = answers(raw, plan14, Period.parse("2022Q4"), labels, seed=1)
+    valid = tmp_path_factory.mktemp("filled14") / src.name
+    fill_openpyxl(src, valid, a)
+    return FilledReturn(unit, src, raw, a, valid)
+
+
+@pytest.fixture(scope="session")
+def tiny_plan():
+    """BASE_PLAN as a Plan."""
+    return plan_from_data(copy.deepcopy(BASE_PLAN))
+
+
+@pytest.fixture(scope="session")
+def generated_tiny(tiny_plan, labels, tmp_path_factory):
+    """BASE_PLAN generated once for 2022Q4 (a master and three returns). Read it; never modify it."""
+    out = tmp_path_factory.mktemp("generated-tiny")
+    return generate(tiny_plan, Period.parse("2022Q4"), out, labels=labels, now=FIXED_NOW)
+
+
 @pytest.fixture(scope="session")
 def generated2022(plan2022, labels, tmp_path_factory):
     """The 2022 plan (no units assigned) generated once for the year 2022."""
@@ -114,6 +155,18 @@ def write_plan(tmp_path):
         return path
 
     return writer
+
+
+# Fixtures that start LibreOffice. A test using one must be marked `office`, so that
+# `pytest -m "not office"` starts no soffice process (tests calling soffice otherwise are marked too).
+OFFICE_FIXTURES = frozenset({"soffice", "soffice_convert", "uno_recalc"})
+
+
+def pytest_collection_modifyitems(config, items):
+    unmarked = [item.nodeid for item in items
+                if OFFICE_FIXTURES & set(getattr(item, "fixturenames", ())) and not item.get_closest_marker("office")]
+    if unmarked:
+        raise pytest.UsageError("tests using LibreOffice must be marked office: " + ", ".join(unmarked))
 
 
 def _need(what: str) -> None:
@@ -161,3 +214,8 @@ def uno_recalc(soffice):
         return json.loads(proc.stdout.strip().splitlines()[-1])
 
     return recalc
+
+
+def pytest_addoption(parser):
+    parser.addoption("--update-golden", action="store_true", default=False,
+                     help="Rewrite the golden files under tests/golden/ from the current output (see test_golden.py).")

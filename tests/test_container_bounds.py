@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 import xltoolkit.container as container
+from cells import sheet_part
 from xltoolkit.container import (MAX_COMPRESSION_RATIO, MAX_FILE_BYTES, MAX_ROWS, MAX_SHARED_STRINGS,
                                  MAX_SHARED_STRINGS_BYTES, MAX_STYLE_ENTRIES, MAX_STYLES_BYTES, ReturnFileError,
                                  inspect_container)
@@ -208,7 +209,8 @@ def test_fast_path_cannot_be_bypassed_by_attribute_order(small_return, tmp_path,
     """A far row written <c s=".." r="A20000"> (r not first) is still refused on the fast path."""
     parts = entries(small_return)
     far = f'<row r="{MAX_ROWS + 10}"><c s="0" t="n" r="A{MAX_ROWS + 10}"><v>1</v></c></row>'.encode()
-    parts["xl/worksheets/sheet1.xml"] = parts["xl/worksheets/sheet1.xml"].replace(b"</sheetData>", far + b"</sheetData>")
+    part = sheet_part(small_return, "区发改局")
+    parts[part] = parts[part].replace(b"</sheetData>", far + b"</sheetData>")
     path = write_zip(tmp_path / "far.xlsx", parts)
     for fast in (True, False):
         monkeypatch.setattr(container, "_FAST_PATH_BYTES", 2 * 1024 * 1024 if fast else -1)

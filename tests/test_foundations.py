@@ -17,15 +17,14 @@ from filler import answers, fill_openpyxl
 from xltoolkit import FORM_VERSION
 from xltoolkit.cli import main
 from xltoolkit.forms import FORMS, STATUS_KEYS, TASK_FORM, vocabulary
-from xltoolkit.generate import generate
 from xltoolkit.labels import Labels
 from xltoolkit.model import Period
-from xltoolkit.plans import fingerprint, plan_from_data
+from xltoolkit.plans import fingerprint
 from xltoolkit.problems import CODES, LabelRef, ProblemCode, ProblemSink
 from xltoolkit.reading import read_return
 from xltoolkit.validation import validate_return
 
-from conftest import BASE_PLAN, FIXED_NOW
+from conftest import BASE_PLAN
 
 PERIOD = Period.parse("2022Q4")
 
@@ -35,11 +34,10 @@ def sha(path: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def tiny(tmp_path_factory, labels):
-    """The small inline plan generated and every return filled in."""
-    plan = plan_from_data(copy.deepcopy(BASE_PLAN))
+def tiny(tmp_path_factory, labels, tiny_plan, generated_tiny):
+    """The small inline plan generated (shared) and every return filled in."""
+    plan, gen = tiny_plan, generated_tiny
     root = tmp_path_factory.mktemp("foundations")
-    gen = generate(plan, PERIOD, root / "gen", labels=labels, now=FIXED_NOW)
     inbox = root / "inbox"
     inbox.mkdir()
     for seed, src in enumerate(gen.returns):

@@ -38,21 +38,18 @@ from xltoolkit.forms import FORMS_BY_KEY, STATUS_KEYS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from filler import answers, fill_openpyxl
+from cells import sheet_part
 from xltoolkit.forms import HEADER_FIELDS, TEXT_LIMIT
-from xltoolkit.generate import generate
-from xltoolkit.labels import get_labels
 from xltoolkit.merge import (FeedbackOutput, JsonOutput, MergeRequest, SummaryOutput, collect_inputs, merge,
                              read_inputs)
 from xltoolkit.model import Period
-from xltoolkit.plans import fingerprint, load_plan
+from xltoolkit.plans import fingerprint
 from xltoolkit.reading import ReturnFileError, read_return
 from xltoolkit.validation import parse_date, parse_number, valid_phone, validate_return
 
 LONG_RUN = int(os.environ.get("XLTOOL_FUZZ_EXAMPLES", "0"))
 PERIOD = Period.parse("2022Q4")
 UNIT = "区发改局"
-SHEET_PART = "xl/worksheets/sheet2.xml"
 
 
 def fuzz_settings(ci_examples: int):
@@ -62,20 +59,18 @@ def fuzz_settings(ci_examples: int):
 
 
 class Base:
-    """The valid return, its bytes and its parts, built once per module."""
+    """The valid return (the shared `filled14`), its bytes and its parts, read once per module."""
 
-    def __init__(self, folder: Path):
-        self.plan, self.labels = load_plan(), get_labels()
+    def __init__(self, plan, labels, filled):
+        assert filled.unit == UNIT
+        self.plan, self.labels = plan, labels
         self.fp = fingerprint(self.plan)
-        result = generate(self.plan, PERIOD, folder / "gen", labels=self.labels, now=dt.datetime(2022, 12, 1))
-        src = next(p for p in result.returns if p.stem.endswith(UNIT))
-        raw = read_return(src, self.labels)
-        self.valid = folder / f"2022Q4_{UNIT}.xlsx"
-        fill_openpyxl(src, self.valid, answers(raw, self.plan, PERIOD, self.labels, seed=1))
+        self.valid = filled.valid
         self.bytes = self.valid.read_bytes()
         with zipfile.ZipFile(self.valid) as zf:
             self.entries = {i.filename: zf.read(i.filename) for i in zf.infolist()}
         self.raw = read_return(self.valid, self.labels)
+        self.sheet_part = sheet_part(self.valid, self.raw.unit_sheet)  # from the workbook's relationships
         # Input cells and what each holds: column key per reference
         self.inputs: dict[str, str] = {}
         for f in HEADER_FIELDS:
@@ -89,8 +84,8 @@ class Base:
 
 
 @pytest.fixture(scope="module")
-def base(tmp_path_factory):
-    return Base(tmp_path_factory.mktemp("fuzz"))
+def base(plan14, labels, filled14):
+    return Base(plan14, labels, filled14)
 
 
 def zip_bytes(entries: dict[str, bytes]) -> bytes:
@@ -196,10 +191,10 @@ MUTATIONS = st.dictionaries(st.integers(0, 10_000), VALUES, min_size=1, max_size
 def test_fuzz_cell_values(base, mutations):
     refs = sorted(base.inputs)
     chosen = {refs[k % len(refs)]: v for k, v in mutations.items()}
-    sheet = set_cells(base.entries[SHEET_PART], {ref: cell_xml(ref, *v) for ref, v in chosen.items()})
+    sheet = set_cells(base.entries[base.sheet_part], {ref: cell_xml(ref, *v) for ref, v in chosen.items()})
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / base.valid.name
-        path.write_bytes(zip_bytes({**base.entries, SHEET_PART: sheet}))
+        path.write_bytes(zip_bytes({**base.entries, base.sheet_part: sheet}))
         before = digest(path)
         raw = read_return(path, base.labels)  # a well-formed file: must read
         result = validate_return(raw, base.plan, PERIOD, base.fp, base.labels, path.name)
@@ -238,10 +233,10 @@ def container_mutation(draw, base: Base):
         entries[name] = bytes(data)
     elif op == "delete_rows":
         rows = draw(st.lists(st.sampled_from(sorted(base.row_ids)), min_size=1, max_size=3, unique=True))
-        text = entries[SHEET_PART].decode("utf-8")
+        text = entries[base.sheet_part].decode("utf-8")
         for r in rows:
             text = re.sub(rf'<row r="{r}"[^>]*>.*?</row>', "", text, count=1, flags=re.S)
-        entries[SHEET_PART] = text.encode("utf-8")
+        entries[base.sheet_part] = text.encode("utf-8")
         deleted_ids = [base.row_ids[r] for r in rows]
     data = zip_bytes(entries)
     if op == "truncate":
@@ -284,13 +279,13 @@ def test_fuzz_container(base, data):
 def test_fuzz_merge(base, mutations, data):
     refs = sorted(base.inputs)
     chosen = {refs[k % len(refs)]: v for k, v in mutations.items()}
-    sheet = set_cells(base.entries[SHEET_PART], {ref: cell_xml(ref, *v) for ref, v in chosen.items()})
+    sheet = set_cells(base.entries[base.sheet_part], {ref: cell_xml(ref, *v) for ref, v in chosen.items()})
     _, broken, _ = data.draw(container_mutation(base))
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         inbox = tmp / "inbox"
         inbox.mkdir()
-        (inbox / "a.xlsx").write_bytes(zip_bytes({**base.entries, SHEET_PART: sheet}))
+        (inbox / "a.xlsx").write_bytes(zip_bytes({**base.entries, base.sheet_part: sheet}))
         (inbox / "b.xlsx").write_bytes(broken)
         before = {p.name: digest(p) for p in inbox.iterdir()}
         out, js, fb = tmp / "out" / "s.xlsx", tmp / "out" / "r.json", tmp / "out" / "fb"

@@ -2,30 +2,27 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import shutil
 
 import pytest
 from click.testing import CliRunner
 
+import cli_output
 from filler import answers, fill_openpyxl
 from xltoolkit.cli import main
-from xltoolkit.generate import generate
 from xltoolkit.labels import get_labels
 from xltoolkit.model import Period
-from xltoolkit.plans import load_plan
 from xltoolkit.reading import read_return
 
 PERIOD = Period.parse("2022Q4")
 
 
 @pytest.fixture(scope="module")
-def filled(tmp_path_factory):
-    """Two filled returns (区发改局, 区教育局) and the master they came with."""
-    plan, labels = load_plan(), get_labels()
+def filled(plan14, labels, generated14, tmp_path_factory):
+    """Two filled returns (区发改局, 区教育局) and the master they came with (the shared generation)."""
+    plan, gen = plan14, generated14
     root = tmp_path_factory.mktemp("cli")
-    gen = generate(plan, PERIOD, root / "gen", now=dt.datetime(2022, 12, 20))
     inbox = root / "inbox"
     inbox.mkdir()
     for seed, unit in enumerate(("区发改局", "区教育局")):
@@ -40,10 +37,13 @@ def run(*args):
     return result
 
 
-def test_validate_clean_files_exit_0(filled):
+def test_validate_clean_files_exit_0(filled, labels):
     result = run("validate", *sorted(filled["inbox"].iterdir()))
     assert result.exit_code == 0, result.output
-    assert result.output.count("检查通过") == 2
+    assert cli_output.problems(result.output, labels) == []
+    assert cli_output.count(result.output, labels, "cli_merge.validate_ok") == 2
+    assert cli_output.fields(result.output, labels, "cli_merge.validate_summary") == {
+        "files": "2", "errors": "0", "warnings": "0"}
 
 
 def test_validate_bad_file_exit_1_with_cell(filled, tmp_path):
@@ -59,10 +59,11 @@ def test_validate_bad_file_exit_1_with_cell(filled, tmp_path):
     wb.save(bad)
     result = run("validate", bad)
     assert result.exit_code == 1
-    assert f"区教育局!{cell}" in result.output and "VALUE_PROGRESS_NOT_NUMBER" in result.output
+    assert f"区教育局!{cell}" in result.output
+    assert cli_output.problems(result.output, get_labels()) == [("error", "VALUE_PROGRESS_NOT_NUMBER")]
 
 
-def test_merge_skips_lock_files_and_the_master_with_warnings(filled, tmp_path):
+def test_merge_skips_lock_files_and_the_master_with_warnings(filled, labels, tmp_path):
     inbox = tmp_path / "inbox"
     shutil.copytree(filled["inbox"], inbox)
     (inbox / "~$2022Q4_区发改局.xlsx").write_bytes(b"\x00lock")
@@ -76,7 +77,7 @@ def test_merge_skips_lock_files_and_the_master_with_warnings(filled, tmp_path):
     assert all(i["severity"] == "warning" for i in data["issues"])
     statuses = {s["unit"]: s["status"] for s in data["submissions"]}
     assert statuses["区发改局"] == "ok" and statuses["区教育局"] == "ok"
-    assert "读取 4 个文件" in result.output and out.exists()
+    assert cli_output.fields(result.output, labels, "cli_merge.done")["files"] == "4" and out.exists()
 
 
 def test_merge_twice_replaces_its_own_summary_and_skips_it_as_input(filled, tmp_path):
@@ -112,26 +113,25 @@ def test_merge_duplicate_units_conflict_then_newest(filled, tmp_path):
     assert [i["code"] for i in data["issues"]] == ["META_DUPLICATE_SUPERSEDED"]
 
 
-@pytest.mark.parametrize("args,message", [
-    (["merge", "/nonexistent/folder"], "不存在"),
-    (["validate", "/nonexistent/file.xlsx"], "不存在"),
-])
-def test_missing_inputs_exit_2(args, message):
+@pytest.mark.parametrize("args", [["merge", "/nonexistent/folder"], ["validate", "/nonexistent/file.xlsx"]])
+def test_missing_inputs_exit_2(args, labels):
     result = run(*args)
-    assert result.exit_code == 2 and message in result.output
+    assert result.exit_code == 2
+    assert cli_output.failure(labels, "INPUT_NOT_FOUND", path=args[1]) in result.output, result.output
 
 
-def test_merge_empty_folder_exit_2(tmp_path):
+def test_merge_empty_folder_exit_2(tmp_path, labels):
     result = run("merge", tmp_path)
-    assert result.exit_code == 2 and "没有找到任何填报表" in result.output
+    assert result.exit_code == 2
+    assert cli_output.failure(labels, "INPUT_NONE", paths=str(tmp_path)) in result.output, result.output
 
 
-def test_merge_without_metadata_needs_a_period(tmp_path):
+def test_merge_without_metadata_needs_a_period(tmp_path, labels):
     (tmp_path / "x.xlsx").write_bytes(b"not a workbook")
     result = run("merge", tmp_path)
     assert result.exit_code == 2 and "--period" in result.output
     result = run("merge", tmp_path, "--period", "2022Q4", "--out", tmp_path / "s.xlsx")
-    assert result.exit_code == 1 and "FILE_NOT_XLSX" in result.output
+    assert result.exit_code == 1 and cli_output.codes(result.output, labels) == ["FILE_NOT_XLSX"]
 
 
 def test_merge_unwritable_output_exit_2(filled, tmp_path):

@@ -3,7 +3,6 @@ re-save) -> merge -> every filled value comes back exactly, JSON and workbook ag
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import shutil
@@ -13,12 +12,10 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
+import cli_output
 from filler import answers, fill_libreoffice, fill_openpyxl, resave_libreoffice, soffice_available
 from xltoolkit.cli import main
-from xltoolkit.generate import generate
-from xltoolkit.labels import get_labels
 from xltoolkit.model import Period
-from xltoolkit.plans import load_plan
 from xltoolkit.reading import read_return
 
 PERIOD = Period.parse("2022Q4")
@@ -33,16 +30,15 @@ def sha(path: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def loop(tmp_path_factory):
+def loop(plan14, labels, generated14, tmp_path_factory):
     if not soffice_available():
         import os
 
         if os.environ.get("CI"):
             pytest.fail("LibreOffice (soffice, /usr/bin/python3 with uno) is required in CI")
         pytest.skip("LibreOffice not installed")
-    plan, labels = load_plan(), get_labels()
+    plan, gen = plan14, generated14
     root = tmp_path_factory.mktemp("loop")
-    gen = generate(plan, PERIOD, root / "gen", now=dt.datetime(2022, 12, 20))
     inbox = root / "inbox"
     inbox.mkdir()
     typed = {}
@@ -89,7 +85,9 @@ def test_merge_exit_code_and_closing_line(loop):
     run = loop["run"]
     assert run.exit_code == 0, run.output
     assert "Traceback" not in run.output
-    assert "未报送 3 个" in run.output and "错误 0 条" in run.output
+    done = cli_output.fields(run.output, loop["labels"], "cli_merge.done")
+    assert done is not None, run.output
+    assert (done["missing"], done["errors"]) == (str(len(MISSING)), "0")
 
 
 def test_every_filled_value_is_recovered(loop):
@@ -176,7 +174,8 @@ def test_broken_return_gives_exit_1_summary_and_feedback(loop, tmp_path):
     out = tmp_path / "s.xlsx"
     run = CliRunner().invoke(main, ["merge", str(inbox), "--out", str(out), "--feedback", str(tmp_path / "fb")])
     assert run.exit_code == 1, run.output
-    assert f"{victim.name}] 区科经局!{status_cell}" in run.output and "VALUE_STATUS_INVALID" in run.output
+    assert f"{victim.name}] 区科经局!{status_cell}" in run.output
+    assert cli_output.problems(run.output, loop["labels"]) == [("error", "VALUE_STATUS_INVALID")]
     assert out.exists() and sha(victim) == before
     feedback = list((tmp_path / "fb").glob("*.xlsx"))
     assert len(feedback) == 1

@@ -8,6 +8,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
+import cli_output
 from xltoolkit.cli import main
 from xltoolkit.model import Comparator, Period, PeriodError, PeriodKind
 from xltoolkit.plans import PlanFileError, fingerprint, load_plan, plan_from_data
@@ -371,7 +372,9 @@ def test_plan_show_human(labels):
     assert result.exit_code == 0
     out = result.output
     assert "wuchang-14fyp" in out
-    assert "主要指标 17 项" in out and "任务 23 项" in out
+    counts = cli_output.fields(out, labels, "cli.plan_counts")
+    assert counts is not None, out
+    assert (counts["indicators"], counts["tasks"]) == ("17", "23")
     assert labels["cli.plan_not_assigned"] not in out
     assert "Traceback" not in out
 
@@ -380,7 +383,7 @@ def test_plan_show_2022_says_no_units_assigned(labels):
     result = CliRunner().invoke(main, ["plan", "show", "wuchang-2022"])
     assert result.exit_code == 0
     assert labels["cli.plan_not_assigned"] in result.output
-    assert "任务 21 项" in result.output
+    assert cli_output.fields(result.output, labels, "cli.plan_counts")["tasks"] == "21"
     assert labels.fmt("cli.plan_unassigned", indicators=7, tasks=21) in result.output
 
 

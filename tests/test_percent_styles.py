@@ -4,7 +4,6 @@ identically on the fast path and the full scan, in files written by openpyxl and
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import subprocess
 import zipfile
@@ -14,10 +13,8 @@ import openpyxl
 import pytest
 
 import xltoolkit.container as container
+from cells import sheet_part
 from xltoolkit.container import inspect_container, is_percent_format
-from xltoolkit.generate import generate
-from xltoolkit.model import Period
-from xltoolkit.plans import load_plan
 
 SHEET = "区发改局"
 # cell -> (value, number format, shown in a percent format?)
@@ -116,7 +113,7 @@ def test_cell_attribute_order_and_missing_style(tmp_path, monkeypatch):
     """Cells written with other attributes before r (valid XML the fast path does not parse) take the
     full scan; a cell without s uses cell format 0."""
     path = return_like(tmp_path / "r.xlsx")
-    part = "xl/worksheets/sheet2.xml"
+    part = sheet_part(path, SHEET)
 
     def reorder(data: bytes) -> bytes:
         data, n = re.subn(rb'<c r="(E6|D5)"([^>]*)>', rb'<c\2 r="\1">', data)
@@ -137,9 +134,8 @@ def rewrite(src: Path, dst: Path, edit: dict) -> Path:
 
 
 @pytest.fixture(scope="module")
-def generated_returns(tmp_path_factory):
-    out = tmp_path_factory.mktemp("pct")
-    return generate(load_plan(), Period.parse("2022Q4"), out, now=dt.datetime(2022, 12, 1)).returns[:2]
+def generated_returns(generated14):
+    return generated14.returns[:2]
 
 
 def test_generated_returns_have_no_percent_cells(generated_returns, monkeypatch):

@@ -18,10 +18,9 @@ import openpyxl
 import pytest
 
 from xltoolkit.consolidation import consolidate
-from xltoolkit.generate import generate, output_paths
-from xltoolkit.labels import get_labels
+from xltoolkit.generate import output_paths
 from xltoolkit.model import Period
-from xltoolkit.plans import fingerprint, load_plan
+from xltoolkit.plans import fingerprint
 from xltoolkit.reading import ReturnFileError, read_return
 from xltoolkit.validation import file_failure, validate_return
 from xltoolkit.writing.feedback import FEEDBACK_FILL, write_feedback
@@ -86,13 +85,11 @@ def fill(src: Path, dst: Path, labels, *, statuses: dict, texts: dict = None, lo
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
+def built(plan14, labels, generated14, tmp_path_factory):
     """Everything the tests look at: plan, labels, results, consolidation, summary path."""
-    labels = get_labels()
-    plan = load_plan("wuchang-14fyp")
+    plan = plan14
     base = tmp_path_factory.mktemp("summary")
-    generate(plan, PERIOD, base / "gen", labels=labels, now=dt.datetime(2023, 1, 10, 9, 30))
-    _, blank = output_paths(plan, PERIOD, base / "gen", labels)
+    _, blank = output_paths(plan, PERIOD, generated14.out_dir, labels)  # the shared generation: read only
     filled = base / "filled"
     filled.mkdir()
     s = labels["status"]

@@ -12,12 +12,13 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from filler import Answers, answers, fill_openpyxl
+from cells import Cells, Ref, SectionHeader
+from filler import Answers, fill_openpyxl
+from xltoolkit.forms import TASK_FORM
 from xltoolkit.consolidation import consolidate
-from xltoolkit.generate import generate
 from xltoolkit.labels import get_labels
 from xltoolkit.model import Period
-from xltoolkit.plans import fingerprint, load_plan
+from xltoolkit.plans import fingerprint
 from xltoolkit.reading import ReturnFileError, read_return
 from xltoolkit.validation import file_failure, parse_date, parse_number, valid_phone, validate_return
 
@@ -26,13 +27,10 @@ UNIT = "区发改局"  # 4 indicators (E01 as lead, E02 … as responsible) and 
 
 
 @pytest.fixture(scope="module")
-def env(tmp_path_factory):
-    plan, labels = load_plan(), get_labels()
-    out = tmp_path_factory.mktemp("gen")
-    result = generate(plan, PERIOD, out, now=dt.datetime(2022, 12, 1))
-    src = next(p for p in result.returns if p.stem.endswith(UNIT))
-    raw = read_return(src, labels)
-    return plan, labels, src, raw, answers(raw, plan, PERIOD, labels, seed=1)
+def env(plan14, labels, filled14):
+    """(plan, labels, blank return, its RawReturn, valid answers), from the shared generation."""
+    assert filled14.unit == UNIT
+    return plan14, labels, filled14.src, filled14.raw, filled14.answers
 
 
 def check(env, tmp_path, edit=None, cells=None, *, mutate=None):
@@ -54,8 +52,7 @@ def check(env, tmp_path, edit=None, cells=None, *, mutate=None):
 
 
 def ref(env, item_id, key):
-    raw = env[3]
-    return next(r for r in raw.rows if r.item_id == item_id).values[key].ref
+    return Cells(env[3])(Ref(item_id, key))
 
 
 def codes(result):
@@ -164,14 +161,15 @@ def test_number_and_date_parsing():
     assert parse_date("2022-02-30") is None
 
 
-def _task_rows(wb, sheet):
-    ws = wb[sheet]
-    return ws, [r for r in range(1, ws.max_row + 1) if re.fullmatch(r"T\d+\.\d+", str(ws.cell(r, 1).value or ""))]
+def _task_rows(env, wb, sheet):
+    """The sheet and its task rows (1-based), from the blank return."""
+    cells = Cells(env[3])
+    return wb[sheet], [cells.row(Ref(t)) for t in cells.items("tasks")]
 
 
 def test_deleted_row_is_missing(env, tmp_path):
     def delete(wb):
-        ws, rows = _task_rows(wb, UNIT)
+        ws, rows = _task_rows(env, wb, UNIT)
         ws.delete_rows(rows[1])
 
     result = check(env, tmp_path, mutate=delete)
@@ -181,9 +179,10 @@ def test_deleted_row_is_missing(env, tmp_path):
 
 def test_duplicated_and_unknown_ids(env, tmp_path):
     def edit_ids(wb):
-        ws, rows = _task_rows(wb, UNIT)
-        ws.cell(rows[1], 1).value = "T2.1"  # duplicate of the first row; T2.2 now missing
-        ws.cell(rows[2], 1).value = "T9.9"  # not an item of this unit; T2.3 now missing
+        ws, rows = _task_rows(env, wb, UNIT)
+        id_col = TASK_FORM.id_index + 1
+        ws.cell(rows[1], id_col).value = "T2.1"  # duplicate of the first row; T2.2 now missing
+        ws.cell(rows[2], id_col).value = "T9.9"  # not an item of this unit; T2.3 now missing
 
     result = check(env, tmp_path, mutate=edit_ids)
     found = sorted(p.code for p in result.problems)
@@ -194,9 +193,9 @@ def test_duplicated_and_unknown_ids(env, tmp_path):
 
 def test_inserted_row_without_id(env, tmp_path):
     def insert(wb):
-        ws, rows = _task_rows(wb, UNIT)
+        ws, rows = _task_rows(env, wb, UNIT)
         ws.insert_rows(rows[1])
-        ws.cell(rows[1], 8).value = "正常推进"
+        ws.cell(rows[1], TASK_FORM.index("status") + 1).value = env[1]["status.on_track"]
 
     result = check(env, tmp_path, mutate=insert)
     assert [p.code for p in result.problems] == ["STRUCT_ROW_NO_ID"]
@@ -211,12 +210,10 @@ def test_locked_text_edited_is_a_warning_and_plan_wins(env, tmp_path):
 
 
 def test_renamed_header_column(env, tmp_path):
-    header_cell = ref(env, "T2.1", "status").rstrip("0123456789")
-    raw = env[3]
-    section = next(s for s in raw.sections if s.form == "tasks")
-    cell = f"{header_cell}{section.header_row + 1}"
+    cells = Cells(env[3])
+    cell = cells(SectionHeader("tasks", "status"))
     result = check(env, tmp_path, mutate=lambda wb: setattr(wb[UNIT][cell], "value", "状态"))
-    assert ("STRUCT_HEADER_CHANGED", f"A{section.header_row + 1}") in codes(result)
+    assert ("STRUCT_HEADER_CHANGED", cells(SectionHeader("tasks", "id"))) in codes(result)
     assert all(t.status is None for t in result.tasks)  # the column can no longer be read
 
 
@@ -224,8 +221,8 @@ def test_sorted_rows_still_merge_by_id(env, tmp_path):
     """Rows found by id: reversing the task rows (as a sort would) changes nothing read."""
 
     def reverse(wb):
-        ws, rows = _task_rows(wb, UNIT)
-        values = [[ws.cell(r, c).value for c in range(1, 13)] for r in rows]
+        ws, rows = _task_rows(env, wb, UNIT)
+        values = [[ws.cell(r, c).value for c in range(1, len(TASK_FORM.columns) + 1)] for r in rows]
         for r, row_values in zip(rows, reversed(values)):
             for c, v in enumerate(row_values, start=1):
                 ws.cell(r, c).value = v

@@ -79,75 +79,118 @@ def _stream_rows(plan: Plan, units: list[Unit]) -> bool:
     return True
 
 
+@dataclass
+class _MatrixLayout:
+    """Where the responsibility matrix puts things: item ids and names in columns A-B, one column
+    per unit from C, the row count after the last unit; the column header row under the title."""
+
+    plan: Plan
+    units: list[Unit]
+    lead: str  # the mark of a lead unit (●)
+    resp: str  # the mark of a responsible unit (○)
+    header: int = 2
+    first_unit_col: int = 2
+
+    @property
+    def count_col(self) -> int:
+        return self.first_unit_col + len(self.units)
+
+    @property
+    def last_unit_col(self) -> int:
+        return self.count_col - 1
+
+
 def _write_matrix(workbook, styles: Styles, labels: Labels, plan: Plan, units: list[Unit],
                   names: dict[str, str], password: Optional[str]) -> None:
+    """The 责任矩阵 sheet: every indicator and task x every unit (● lead, ○ responsible), the number
+    of units per row and, below the table, the number of items each unit leads / is responsible for."""
     ws = workbook.add_worksheet(labels["sheets.matrix"])
-    lead, resp = labels["matrix.lead_mark"], labels["matrix.responsible_mark"]
-    first_unit_col = 2
-    count_col = first_unit_col + len(units)
-    header = 2
-    write_title(ws, styles, labels.fmt("matrix.title", plan=plan.title), count_col,
+    m = _MatrixLayout(plan, units, labels["matrix.lead_mark"], labels["matrix.responsible_mark"])
+    _write_matrix_header(ws, styles, labels, plan, m, names)
+    groups = _matrix_groups(labels, plan)
+    row, item_rows = _write_matrix_items(ws, styles, m, groups)
+    if units and item_rows:
+        _write_matrix_unit_counts(ws, styles, labels, m, groups, row)
+    ws.freeze_panes(m.header + 1, 2)
+    ws.autofilter(m.header, 0, max(row - 1, m.header), m.count_col)
+    setup_print(ws, labels, header_rows=(m.header, m.header))
+    ws.repeat_columns(0, 1)
+    protect(ws, password)
+
+
+def _write_matrix_header(ws, styles: Styles, labels: Labels, plan: Plan, m: _MatrixLayout,
+                         names: dict[str, str]) -> None:
+    """Title, legend and the column headers: one vertical unit name per column, linked to its tab."""
+    write_title(ws, styles, labels.fmt("matrix.title", plan=plan.title), m.count_col,
                 subtitle=labels["matrix.legend"])
-    ws.write_string(header, 0, labels["columns.id"], styles.header)
-    ws.write_string(header, 1, labels["matrix.item"], styles.header)
-    for j, u in enumerate(units):
+    ws.write_string(m.header, 0, labels["columns.id"], styles.header)
+    ws.write_string(m.header, 1, labels["matrix.item"], styles.header)
+    for j, u in enumerate(m.units):
         link = f"internal:{quote_sheet(names[u.name])}!A1"
-        ws.write_url(header, first_unit_col + j, link, styles.link_vertical, string=u.name, tip=u.name)
-    ws.write_string(header, count_col, labels["matrix.row_count"], styles.header_vertical)
-    ws.set_row(header, min(409, 12 * max((len(u.name) for u in units), default=4) + 10))
+        ws.write_url(m.header, m.first_unit_col + j, link, styles.link_vertical, string=u.name, tip=u.name)
+    ws.write_string(m.header, m.count_col, labels["matrix.row_count"], styles.header_vertical)
+    ws.set_row(m.header, min(409, 12 * max((len(u.name) for u in m.units), default=4) + 10))
     ws.set_column(0, 0, 8)
     ws.set_column(1, 1, 36)
-    ws.set_column(first_unit_col, count_col, 3.2)
+    ws.set_column(m.first_unit_col, m.count_col, 3.2)
 
+
+def _matrix_groups(labels: Labels, plan: Plan) -> list[tuple[str, list]]:
+    """The matrix's row groups: the indicators, then each chapter's tasks; (title, [(id, name, item)])."""
     groups: list[tuple[str, list]] = []
     if plan.indicators:
         groups.append((labels["matrix.indicators_group"], [(i.id, i.name, i) for i in plan.indicators]))
     groups += [(c.title, [(t.id, t.title, t) for t in c.tasks]) for c in plan.chapters]
-    row = header + 1
+    return groups
+
+
+def _write_matrix_items(ws, styles: Styles, m: _MatrixLayout, groups: list[tuple[str, list]]) -> tuple[int, list[int]]:
+    """A title row per group, then one row per item: its marks and a live count of its units.
+    Returns the first row after the table and the item rows."""
+    row = m.header + 1
     item_rows: list[int] = []
-    unit_index = {u.name: j for j, u in enumerate(units)}
-    last_unit_col = count_col - 1
+    unit_index = {u.name: j for j, u in enumerate(m.units)}
     for title, items in groups:
-        ws.merge_range(row, 0, row, count_col, title, styles.group) if units else ws.write_string(row, 0, title, styles.group)
+        if m.units:
+            ws.merge_range(row, 0, row, m.count_col, title, styles.group)
+        else:
+            ws.write_string(row, 0, title, styles.group)
         row += 1
         for ident, name, item in items:
             ws.write_string(row, 0, ident, styles.center)
             ws.write_string(row, 1, name, styles.text)
             marks = {}
-            for u, role, _ in plan.expanded(item):  # members of a collective are marked in its place
-                marks[unit_index[u]] = lead if role == "lead" else resp
-            for j in range(len(units)):
-                ws.write_string(row, first_unit_col + j, marks.get(j, ""), styles.center)
-            if units:
-                rng = f"{xl_rowcol_to_cell(row, first_unit_col)}:{xl_rowcol_to_cell(row, last_unit_col)}"
-                ws.write_formula(row, count_col, f'=COUNTIF({rng},"{lead}")+COUNTIF({rng},"{resp}")',
+            for u, role, _ in m.plan.expanded(item):  # members of a collective are marked in its place
+                marks[unit_index[u]] = m.lead if role == "lead" else m.resp
+            for j in range(len(m.units)):
+                ws.write_string(row, m.first_unit_col + j, marks.get(j, ""), styles.center)
+            if m.units:
+                rng = f"{xl_rowcol_to_cell(row, m.first_unit_col)}:{xl_rowcol_to_cell(row, m.last_unit_col)}"
+                ws.write_formula(row, m.count_col, f'=COUNTIF({rng},"{m.lead}")+COUNTIF({rng},"{m.resp}")',
                                  styles.count, len(marks))
             item_rows.append(row)
             row += 1
-    # Per-unit counts below the table.
-    if units and item_rows:
-        # How many items each unit leads / is responsible for (one pass over the items).
-        lead_counts: Counter = Counter()
-        resp_counts: Counter = Counter()
-        for _, items in groups:
-            for _, _, it in items:
-                lead_counts.update(u for u, role, _ in plan.expanded(it) if role == "lead")
-                resp_counts.update(u for u, role, _ in plan.expanded(it) if role != "lead")
-        for offset, (label_key, mark) in enumerate((("matrix.unit_lead_count", lead),
-                                                     ("matrix.unit_responsible_count", resp))):
-            r = row + offset
-            ws.write_string(r, 1, labels[label_key], styles.label)
-            counts = lead_counts if mark == lead else resp_counts
-            for j, u in enumerate(units):
-                col = xl_col_to_name(first_unit_col + j)
-                n = counts[u.name]
-                ws.write_formula(r, first_unit_col + j,
-                                 f'=COUNTIF({col}{header + 2}:{col}{row},"{mark}")', styles.count_bold, n)
-    ws.freeze_panes(header + 1, 2)
-    ws.autofilter(header, 0, max(row - 1, header), count_col)
-    setup_print(ws, labels, header_rows=(header, header))
-    ws.repeat_columns(0, 1)
-    protect(ws, password)
+    return row, item_rows
+
+
+def _write_matrix_unit_counts(ws, styles: Styles, labels: Labels, m: _MatrixLayout,
+                              groups: list[tuple[str, list]], row: int) -> None:
+    """Below the table (from `row`): how many items each unit leads / is responsible for, as live
+    COUNTIFs over its column with their computed values (one pass over the items)."""
+    lead_counts: Counter = Counter()
+    resp_counts: Counter = Counter()
+    for _, items in groups:
+        for _, _, it in items:
+            lead_counts.update(u for u, role, _ in m.plan.expanded(it) if role == "lead")
+            resp_counts.update(u for u, role, _ in m.plan.expanded(it) if role != "lead")
+    for offset, (label_key, mark, counts) in enumerate((("matrix.unit_lead_count", m.lead, lead_counts),
+                                                         ("matrix.unit_responsible_count", m.resp, resp_counts))):
+        r = row + offset
+        ws.write_string(r, 1, labels[label_key], styles.label)
+        for j, u in enumerate(m.units):
+            col = xl_col_to_name(m.first_unit_col + j)
+            ws.write_formula(r, m.first_unit_col + j, f'=COUNTIF({col}{m.header + 2}:{col}{row},"{mark}")',
+                             styles.count_bold, counts[u.name])
 
 
 def _indicator_cells(ind: Indicator, labels: Labels) -> dict[str, str]:
