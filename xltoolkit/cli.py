@@ -322,8 +322,7 @@ def _read_for_plan(paths: tuple[Path, ...], plan_ref: Optional[str], period_text
     When no period can be told and no file is readable as a workbook, the files' own problems
     (FILE_NOT_XLSX, FILE_EMPTY …) are what the user needs to hear: they are printed and the command
     ends (validate: exit 1, problems found; merge: exit 2, nothing could be done)."""
-    from .merge import NoInputError, collect_inputs, infer_period, infer_plan_id, scan_inputs
-    from .plans import bundled_plan_names
+    from .merge import NoInputError, collect_inputs, find_plan, infer_period, scan_inputs
 
     lab = _labels()
     inputs = collect_inputs(paths)
@@ -331,11 +330,7 @@ def _read_for_plan(paths: tuple[Path, ...], plan_ref: Optional[str], period_text
         raise NoInputError("INPUT_NONE", paths=", ".join(str(p) for p in paths))
     # Only the identity of each file now (for the plan and period); check_files reads each fully.
     files = scan_inputs(inputs, lab, need_meta=plan_ref is None or not period_text)
-    if plan_ref is None:
-        inferred = infer_plan_id(files)
-        if inferred in bundled_plan_names():
-            plan_ref = inferred
-    p = _load(plan_ref)
+    p = _load(plan_ref) if plan_ref is not None else find_plan(files, paths)
     if period_text:
         per = _period(p, period_text)
     else:

@@ -25,7 +25,7 @@ from typing import Optional
 
 from .assessment import DEFAULT_SETTINGS, Assessment, assess_in_plan, is_met
 from .model import Comparator, Indicator, Measure, Period, Plan, Target, Task, Unit
-from .problems import Problem, ProblemSink
+from .problems import LabelRef, Problem, ProblemSink
 from .validation import IndicatorReport, ReturnResult, TargetReport, TaskReport
 
 APPROX_TOLERANCE = DEFAULT_SETTINGS.approx_tolerance  # relative tolerance for "~" (左右) targets
@@ -183,11 +183,12 @@ def resolve_duplicates(results: list[ReturnResult], on_duplicate: str
         if len(group) < 2:
             continue
         if on_duplicate == "newest":
-            group = by_unit[unit_name] = sorted(group, key=lambda r: r.mtime, reverse=True)
+            group = by_unit[unit_name] = sorted(group, key=_newness, reverse=True)
             winner = group[0]
             for loser in group[1:]:
                 sink = ProblemSink(loser.file, unit=unit_name)
-                sink.add("META_DUPLICATE_SUPERSEDED", other=winner.file, unit_name=unit_name)
+                sink.add("META_DUPLICATE_SUPERSEDED", other=winner.file, unit_name=unit_name,
+                         rule=LabelRef(f"duplicate_rule.{_deciding_rule(winner, loser)}"))
                 added.setdefault(index[id(loser)], []).extend(sink.problems)
         else:
             for r in group:
@@ -196,6 +197,20 @@ def resolve_duplicates(results: list[ReturnResult], on_duplicate: str
                 sink.add("META_DUPLICATE_UNIT", other=others, unit_name=unit_name)
                 added.setdefault(index[id(r)], []).extend(sink.problems)
     return by_unit, added
+
+
+def _newness(r: ReturnResult) -> tuple:
+    """Newer first: the workbook's own saved time (written by the office program on save), then the
+    header's 填报日期, and the file system's time only as a last resort (copying files resets it)."""
+    return (r.saved_at or "", r.header.get("date", ""), r.mtime)
+
+
+def _deciding_rule(winner: ReturnResult, loser: ReturnResult) -> str:
+    if (winner.saved_at or "") != (loser.saved_at or ""):
+        return "saved_at"
+    if winner.header.get("date", "") != loser.header.get("date", ""):
+        return "filled_date"
+    return "file_time"
 
 
 def consolidate(plan: Plan, period: Period, results: list[ReturnResult], on_duplicate: str = "error"

@@ -55,7 +55,8 @@ def output_paths(plan: Plan, period: Period, out_dir: Path, labels: Labels) -> t
     """The master's path and each reporting unit's return path (unique, safe file names)."""
     master = out_dir / f"{safe_filename(plan.id)}_{period.code}_总表.xlsx"
     units = plan.reporting_units
-    stems = unique_names([safe_filename(f"{period.code}_{u.name}") for u in units])
+    # The plan id in every name: two plans' returns for one period can share a folder.
+    stems = unique_names([safe_filename(f"{plan.id}_{period.code}_{u.name}") for u in units])
     return master, {u.name: out_dir / RETURNS_DIR / f"{stem}.xlsx" for u, stem in zip(units, stems)}
 
 

@@ -129,9 +129,49 @@ def _quick_identity(path: Path) -> Optional[ReturnMeta]:
     return ReturnMeta.from_mapping(read_custom_properties(path))
 
 
-def infer_plan_id(files: list[ReadFile]) -> Optional[str]:
-    ids = Counter(m.plan_id for m in (f.identity for f in files) if m and m.kind == "return")
-    return ids.most_common(1)[0][0] if ids else None
+def plan_files_near(paths: Iterable[Path]) -> list[Path]:
+    """Plan files (.yaml/.yml/.json) in the folders named and beside the files named (not recursive)."""
+    folders = []
+    for given in paths:
+        given = Path(given)
+        folder = given if given.is_dir() else given.parent
+        folders += [folder, folder.parent]
+    found = []
+    for folder in dict.fromkeys(f.resolve() for f in folders if f.is_dir()):
+        found += sorted(p for p in folder.iterdir()
+                        if p.suffix.lower() in (".yaml", ".yml", ".json") and p.is_file()
+                        and p.stat().st_size <= 20 * 1024 * 1024)
+    return found
+
+
+def find_plan(files: list[ReadFile], paths: Iterable[Path]) -> Plan:
+    """The plan the returns were made from, by id and fingerprint: among the bundled plans and the
+    plan files in (and beside) the folders given. Only another version of it found: PLAN_VERSION_MISMATCH
+    says which versions and what to pass. No identity in any return: the default plan."""
+    from .plans import DEFAULT_PLAN, bundled_plan_names, load_plan
+
+    idents = Counter((m.plan_id, m.plan_fingerprint) for m in (f.identity for f in files) if m and m.kind == "return")
+    if not idents:
+        return load_plan(DEFAULT_PLAN)
+    (plan_id, wanted), _ = idents.most_common(1)[0]
+    candidates: list[tuple[str, Plan]] = []
+    if plan_id in bundled_plan_names():
+        candidates.append((plan_id, load_plan(plan_id)))
+    for path in plan_files_near(paths):
+        try:
+            plan = load_plan(str(path))
+        except XltoolError:
+            continue  # not a plan file, or a broken one: not ours to judge here
+        if plan.id == plan_id:
+            candidates.append((str(path), plan))
+    for _, plan in candidates:
+        if fingerprint(plan) == wanted:
+            return plan
+    if not candidates:
+        raise XltoolError("PLAN_OF_RETURNS_NOT_FOUND", plan=plan_id, fingerprint=wanted)
+    found = "；".join(f"{where}（{fingerprint(plan)}）" for where, plan in candidates)
+    raise XltoolError("PLAN_VERSION_MISMATCH", plan=plan_id, fingerprint=wanted, found=found,
+                      suggestion=candidates[-1][0])
 
 
 def infer_period(files: list[ReadFile], plan: Plan) -> Optional[Period]:

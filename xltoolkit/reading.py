@@ -65,6 +65,7 @@ class RawReturn:
     stray_rows: list[Cell] = field(default_factory=list)  # rows under a section with values but no id
     merged: list[str] = field(default_factory=list)  # merged ranges on the unit sheet ("H18:I18")
     vocabulary: Optional[dict] = None  # the form words the workbook was written with (see forms.vocabulary)
+    saved_at: Optional[str] = None  # docProps/core.xml dcterms:modified: when the office program saved it
 
     @property
     def name(self) -> str:
@@ -115,6 +116,29 @@ def read_custom_properties(path: Path) -> dict[str, str]:
     return props
 
 
+def read_saved_time(path: Path) -> Optional[str]:
+    """When the office program last saved the workbook (docProps/core.xml ``dcterms:modified``, ISO
+    text), read with a size cap and defusedxml; None when absent or unreadable."""
+    from defusedxml import ElementTree as ET
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            info = zf.getinfo("docProps/core.xml")
+            if info.file_size > MAX_PROPERTIES_BYTES:
+                return None
+            with zf.open(info) as fh:
+                data = fh.read(MAX_PROPERTIES_BYTES + 1)
+        if len(data) > MAX_PROPERTIES_BYTES:
+            return None
+        root = ET.fromstring(data)
+    except Exception:  # noqa: BLE001 - no saved time: the other rules decide
+        return None
+    for el in root:
+        if el.tag.endswith("}modified") and (el.text or "").strip():
+            return el.text.strip()[:40]
+    return None
+
+
 META_SHEET = "_xltool"  # the metadata sheet's name in every locale (labels sheets.meta names it too)
 
 
@@ -131,6 +155,7 @@ def read_return(path: str | Path, labels: Labels, *, meta_only: bool = False) ->
         wb = CalamineWorkbook.from_path(str(path))
         raw.sheet_names = list(wb.sheet_names)
         _read_meta(raw, wb, labels)
+        raw.saved_at = read_saved_time(path)
         if meta_only:
             return raw
         words = Words.of(raw.vocabulary, labels)

@@ -79,7 +79,8 @@ class ReturnResult:
     indicators: list[IndicatorReport] = field(default_factory=list)
     targets: list[TargetReport] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
-    mtime: float = 0.0
+    mtime: float = 0.0  # the file system's modification time (the last resort for duplicates)
+    saved_at: Optional[str] = None  # when the office program saved the workbook (docProps/core.xml)
 
     @property
     def errors(self) -> int:
@@ -112,7 +113,8 @@ def validate_return(raw: RawReturn, plan: Plan, period: Period, plan_fingerprint
                     display: Optional[str] = None) -> ReturnResult:
     display = display or raw.name
     sink = ProblemSink(display)
-    result = ReturnResult(file=display, path=raw.path, status="rejected", problems=sink.problems)
+    result = ReturnResult(file=display, path=raw.path, status="rejected", problems=sink.problems,
+                          saved_at=raw.saved_at)
     unit = _identify(raw, plan, period, plan_fingerprint, sink, labels)
     if unit is None:
         result.status = "skipped" if any(p.code == "META_NOT_A_RETURN" for p in sink.problems) else "rejected"
