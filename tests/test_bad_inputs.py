@@ -260,7 +260,7 @@ class Case:
         return self.name
 
 
-def F(name="2022Q4_区发改局.xlsx"):
+def F(name="wuchang-14fyp_2022Q4_区发改局.xlsx"):
     return name
 
 

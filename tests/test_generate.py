@@ -299,12 +299,12 @@ def test_unit_sheet_print_setup(rich_return):
     wb, ws = rich_return
     for sheet in (ws, wb.worksheets[0]):
         assert int(sheet.page_setup.paperSize) == 9  # A4
-        assert sheet.sheet_properties.pageSetUpPr.fitToPage is True
-        assert int(sheet.page_setup.fitToHeight) == 0  # any number of pages tall …
-        assert sheet.page_setup.fitToWidth in (None, 1)  # … one page wide (absent means 1)
+        # An explicit scale at which the sheet fits one page wide with its text at 8 pt or more
+        # (tests/test_print.py measures the PDF); not "fit to width", which LibreOffice shrinks further.
+        assert int(sheet.page_setup.scale) >= 81
         assert "第 &P 页 共 &N 页" in (sheet.oddFooter.center.text or "")
     assert ws.page_setup.orientation == "landscape"
-    assert ws.print_title_rows  # title rows repeat on every page
+    assert ws.print_title_rows  # the tasks table's header row repeats on every page
 
 
 def test_sheet_names_are_valid_everywhere(generated14):

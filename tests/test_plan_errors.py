@@ -259,6 +259,9 @@ def test_every_template_is_rendered_by_the_code_that_uses_it(tmp_path, monkeypat
         set_locale("fr")
     _check_template(LabelledError(info.value.code, locale=info.value.locale, available=info.value.available))
     PlanFileError("PLAN_INVALID", path="p.yaml", problems=[_synthetic("missing")]).render(get_labels())
+    # merge.find_plan: the parameters it passes (its behaviour: tests/test_planbook.py)
+    _check_template(LabelledError("PLAN_OF_RETURNS_NOT_FOUND", plan="p", fingerprint="f"))
+    _check_template(LabelledError("PLAN_VERSION_MISMATCH", plan="p", fingerprint="f", found="a（g）", suggestion="a"))
 
     labels = get_labels()
     plan_codes = {k for k in labels["plan_errors"] if not k.startswith("_")}

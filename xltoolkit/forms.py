@@ -40,7 +40,10 @@ class Column:
         label: key of the header text in the label file (``columns.status``).
         type: what the cell holds; decides data validation and how the reader parses it.
         input: True for cells the department fills in (unlocked, shaded); False for locked plan text.
-        width: column width in Excel character units, chosen for Chinese text.
+        width: column width in Excel character units. The widths of a sheet's columns are chosen
+            so that the sheet prints one page wide on A4 landscape with its text at 8 pt or more
+            (see `writing.workbook.print_scale`); a unit sheet's column i is as wide as the widest
+            column i of its three forms.
         max_length: longest accepted text for input text columns.
         choices: for a choice column, the keys of its answers; their words are ``labels[f"{choice_group}.{key}"]``.
     """
@@ -106,72 +109,72 @@ class Form:
 TEXT_LIMIT = 2000  # characters per free-text answer; Excel cells hold 32,767
 
 INDICATOR_FORM = Form("indicators", (
-    Column("id", "columns.id", ColumnType.id, width=8),
-    Column("kind", "columns.indicator_kind", ColumnType.text, width=8),
-    Column("name", "columns.indicator_name", ColumnType.text, width=16),
-    Column("target", "columns.target_text", ColumnType.text, width=24),
-    Column("comparator", "columns.comparator", ColumnType.text, width=10),
-    Column("unit", "columns.target_unit", ColumnType.text, width=10),
-    Column("role", "columns.role", ColumnType.text, width=8),
-    Column("others", "columns.other_units", ColumnType.text, width=18),
-    Column("actual", "columns.actual", ColumnType.number, input=True, width=14),
-    Column("note", "columns.data_note", ColumnType.longtext, input=True, width=30, max_length=TEXT_LIMIT),
+    Column("id", "columns.id", ColumnType.id, width=6),
+    Column("kind", "columns.indicator_kind", ColumnType.text, width=6),
+    Column("name", "columns.indicator_name", ColumnType.text, width=9),
+    Column("target", "columns.target_text", ColumnType.text, width=20),
+    Column("comparator", "columns.comparator", ColumnType.text, width=8),
+    Column("unit", "columns.target_unit", ColumnType.text, width=6),
+    Column("role", "columns.role", ColumnType.text, width=5),
+    Column("others", "columns.other_units", ColumnType.text, width=7),
+    Column("actual", "columns.actual", ColumnType.number, input=True, width=6),
+    Column("note", "columns.data_note", ColumnType.longtext, input=True, width=12, max_length=TEXT_LIMIT),
 ))
 
 TASK_FORM = Form("tasks", (
-    Column("id", "columns.id", ColumnType.id, width=8),
-    Column("chapter", "columns.chapter", ColumnType.text, width=12),
-    Column("title", "columns.task_title", ColumnType.text, width=16),
-    Column("text", "columns.task_text", ColumnType.text, width=56),
-    Column("targets", "columns.task_targets", ColumnType.text, width=26),
-    Column("role", "columns.role", ColumnType.text, width=8),
-    Column("others", "columns.other_units", ColumnType.text, width=18),
-    Column("status", "columns.status", ColumnType.choice, input=True, width=12, choices=STATUS_KEYS,
+    Column("id", "columns.id", ColumnType.id, width=6),
+    Column("chapter", "columns.chapter", ColumnType.text, width=6),
+    Column("title", "columns.task_title", ColumnType.text, width=9),
+    Column("text", "columns.task_text", ColumnType.text, width=46),
+    Column("targets", "columns.task_targets", ColumnType.text, width=12),
+    Column("role", "columns.role", ColumnType.text, width=5),
+    Column("others", "columns.other_units", ColumnType.text, width=7),
+    Column("status", "columns.status", ColumnType.choice, input=True, width=7, choices=STATUS_KEYS,
            choice_group="status"),
-    Column("progress", "columns.progress", ColumnType.percent, input=True, width=12),
-    Column("work", "columns.work", ColumnType.longtext, input=True, width=30, max_length=TEXT_LIMIT),
-    Column("problems", "columns.problems", ColumnType.longtext, input=True, width=22, max_length=TEXT_LIMIT),
-    Column("next_steps", "columns.next_steps", ColumnType.longtext, input=True, width=22, max_length=TEXT_LIMIT),
+    Column("progress", "columns.progress", ColumnType.percent, input=True, width=6),
+    Column("work", "columns.work", ColumnType.longtext, input=True, width=12, max_length=TEXT_LIMIT),
+    Column("problems", "columns.problems", ColumnType.longtext, input=True, width=8, max_length=TEXT_LIMIT),
+    Column("next_steps", "columns.next_steps", ColumnType.longtext, input=True, width=8, max_length=TEXT_LIMIT),
 ))
 
 # The master workbook's indicator sheets (约束性指标, 预期性指标): the plan's view of each indicator.
 MASTER_INDICATOR_FORM = Form("master_indicators", (
-    Column("id", "columns.id", ColumnType.id, width=8),
-    Column("name", "columns.indicator_name", ColumnType.text, width=30),
-    Column("target", "columns.target_text", ColumnType.text, width=26),
-    Column("value", "columns.target_value", ColumnType.text, width=10),
-    Column("unit", "columns.target_unit", ColumnType.text, width=10),
-    Column("comparator", "columns.comparator", ColumnType.text, width=10),
-    Column("direction", "columns.direction", ColumnType.text, width=10),
-    Column("deadline", "columns.deadline", ColumnType.text, width=10),
-    Column("lead_units", "columns.lead_units", ColumnType.text, width=18),
-    Column("responsible_units", "columns.responsible_units", ColumnType.text, width=30),
-    Column("actual", "columns.actual", ColumnType.number, input=True, width=14),
-    Column("note", "columns.data_note", ColumnType.longtext, input=True, width=30, max_length=TEXT_LIMIT),
+    Column("id", "columns.id", ColumnType.id, width=6),
+    Column("name", "columns.indicator_name", ColumnType.text, width=14),
+    Column("target", "columns.target_text", ColumnType.text, width=22),
+    Column("value", "columns.target_value", ColumnType.text, width=7),
+    Column("unit", "columns.target_unit", ColumnType.text, width=6),
+    Column("comparator", "columns.comparator", ColumnType.text, width=8),
+    Column("direction", "columns.direction", ColumnType.text, width=6),
+    Column("deadline", "columns.deadline", ColumnType.text, width=6),
+    Column("lead_units", "columns.lead_units", ColumnType.text, width=10),
+    Column("responsible_units", "columns.responsible_units", ColumnType.text, width=16),
+    Column("actual", "columns.actual", ColumnType.number, input=True, width=7),
+    Column("note", "columns.data_note", ColumnType.longtext, input=True, width=18, max_length=TEXT_LIMIT),
 ))
 
 # The master's 待分配 sheet: items the document assigns to no unit (the office assigns them in the
 # plan workbook: xltool plan export / plan import).
 UNASSIGNED_FORM = Form("unassigned", (
-    Column("id", "columns.id", ColumnType.id, width=8),
-    Column("kind", "unassigned_sheet.kind", ColumnType.text, width=10),
-    Column("chapter", "columns.chapter", ColumnType.text, width=18),
-    Column("title", "columns.task_title", ColumnType.text, width=22),
-    Column("text", "columns.task_text", ColumnType.text, width=70),
-    Column("targets", "columns.task_targets", ColumnType.text, width=30),
+    Column("id", "columns.id", ColumnType.id, width=6),
+    Column("kind", "unassigned_sheet.kind", ColumnType.text, width=6),
+    Column("chapter", "columns.chapter", ColumnType.text, width=8),
+    Column("title", "columns.task_title", ColumnType.text, width=10),
+    Column("text", "columns.task_text", ColumnType.text, width=48),
+    Column("targets", "columns.task_targets", ColumnType.text, width=18),
 ))
 
 # The quantitative targets inside the tasks a unit leads (三、量化目标): one row per target.
 TARGET_FORM = Form("targets", (
-    Column("id", "columns.id", ColumnType.id, width=9),
-    Column("task", "columns.target_task", ColumnType.text, width=16),
-    Column("text", "columns.target_text", ColumnType.text, width=34),
-    Column("value", "columns.target_value", ColumnType.text, width=9),
-    Column("unit", "columns.target_unit", ColumnType.text, width=8),
-    Column("rule", "columns.comparator", ColumnType.text, width=16),
-    Column("deadline", "columns.deadline", ColumnType.text, width=8),
-    Column("actual", "columns.target_actual", ColumnType.number, input=True, width=12),
-    Column("note", "columns.data_note", ColumnType.longtext, input=True, width=30, max_length=TEXT_LIMIT),
+    Column("id", "columns.id", ColumnType.id, width=6),
+    Column("task", "columns.target_task", ColumnType.text, width=6),
+    Column("text", "columns.target_text", ColumnType.text, width=9),
+    Column("value", "columns.target_value", ColumnType.text, width=6),
+    Column("unit", "columns.target_unit", ColumnType.text, width=6),
+    Column("rule", "columns.comparator", ColumnType.text, width=6),
+    Column("deadline", "columns.deadline", ColumnType.text, width=5),
+    Column("actual", "columns.target_actual", ColumnType.number, input=True, width=7),
+    Column("note", "columns.data_note", ColumnType.longtext, input=True, width=6, max_length=TEXT_LIMIT),
 ))
 
 FORMS = (INDICATOR_FORM, TASK_FORM, TARGET_FORM)

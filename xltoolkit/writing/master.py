@@ -21,7 +21,7 @@ from ..model import Indicator, IndicatorKind, Period, Plan, Unit
 from .. import wording
 from .instructions import write_instructions
 from .styles import Styles
-from .tables import write_table
+from .tables import header_height, row_height, write_table
 from .unitsheet import UnitSheetRows, write_unit_sheet
 from ..sheetnames import unit_sheet_names
 from .workbook import new_workbook, protect, quote_sheet, save, setup_print, write_metadata, write_title
@@ -79,6 +79,10 @@ def _stream_rows(plan: Plan, units: list[Unit]) -> bool:
     return True
 
 
+MATRIX_WIDTHS = [8, 36]  # 编号, 事项; then one narrow column per unit and the count
+UNIT_WIDTH = 3.2
+
+
 @dataclass
 class _MatrixLayout:
     """Where the responsibility matrix puts things: item ids and names in columns A-B, one column
@@ -113,8 +117,8 @@ def _write_matrix(workbook, styles: Styles, labels: Labels, plan: Plan, units: l
         _write_matrix_unit_counts(ws, styles, labels, m, groups, row)
     ws.freeze_panes(m.header + 1, 2)
     ws.autofilter(m.header, 0, max(row - 1, m.header), m.count_col)
-    setup_print(ws, labels, header_rows=(m.header, m.header))
-    ws.repeat_columns(0, 1)
+    setup_print(ws, labels, header_rows=(m.header, m.header),
+                widths=MATRIX_WIDTHS + [UNIT_WIDTH] * (len(units) + 1), repeat_columns=(0, 1))
     protect(ws, password)
 
 
@@ -122,7 +126,7 @@ def _write_matrix_header(ws, styles: Styles, labels: Labels, plan: Plan, m: _Mat
                          names: dict[str, str]) -> None:
     """Title, legend and the column headers: one vertical unit name per column, linked to its tab."""
     write_title(ws, styles, labels.fmt("matrix.title", plan=plan.title), m.count_col,
-                subtitle=labels["matrix.legend"])
+                subtitle=labels["matrix.legend"], width=sum(MATRIX_WIDTHS) + UNIT_WIDTH * (len(m.units) + 1))
     ws.write_string(m.header, 0, labels["columns.id"], styles.header)
     ws.write_string(m.header, 1, labels["matrix.item"], styles.header)
     for j, u in enumerate(m.units):
@@ -130,9 +134,9 @@ def _write_matrix_header(ws, styles: Styles, labels: Labels, plan: Plan, m: _Mat
         ws.write_url(m.header, m.first_unit_col + j, link, styles.link_vertical, string=u.name, tip=u.name)
     ws.write_string(m.header, m.count_col, labels["matrix.row_count"], styles.header_vertical)
     ws.set_row(m.header, min(409, 12 * max((len(u.name) for u in m.units), default=4) + 10))
-    ws.set_column(0, 0, 8)
-    ws.set_column(1, 1, 36)
-    ws.set_column(m.first_unit_col, m.count_col, 3.2)
+    ws.set_column(0, 0, MATRIX_WIDTHS[0])
+    ws.set_column(1, 1, MATRIX_WIDTHS[1])
+    ws.set_column(m.first_unit_col, m.count_col, UNIT_WIDTH)
 
 
 def _matrix_groups(labels: Labels, plan: Plan) -> list[tuple[str, list]]:
@@ -154,7 +158,7 @@ def _write_matrix_items(ws, styles: Styles, m: _MatrixLayout, groups: list[tuple
         if m.units:
             ws.merge_range(row, 0, row, m.count_col, title, styles.group)
         else:
-            ws.write_string(row, 0, title, styles.group)
+            ws.write_string(row, 0, title, styles.group_line)
         row += 1
         for ident, name, item in items:
             ws.write_string(row, 0, ident, styles.center)
@@ -214,11 +218,11 @@ def _write_indicator_sheet(workbook, styles: Styles, labels: Labels, plan: Plan,
         ws.set_column(i, i, col.width)
     write_title(ws, styles, labels.fmt("indicator_sheet.title", plan=plan.title,
                                        kind=labels["indicator_kind." + kind.value], period=period_label),
-                len(form.columns) - 1)
+                len(form.columns) - 1, width=sum(c.width for c in form.columns))
     write_table(ws, styles, labels, form, 2, [_indicator_cells(i, labels) for i in inds], {})
     ws.freeze_panes(3, 2)
     ws.autofilter(2, 0, 2 + len(inds), len(form.columns) - 1)
-    setup_print(ws, labels, header_rows=(2, 2))
+    setup_print(ws, labels, header_rows=(2, 2), widths=[c.width for c in form.columns])
     protect(ws, password)
 
 
@@ -228,7 +232,7 @@ def _write_unassigned(workbook, styles: Styles, labels: Labels, plan: Plan) -> N
     for i, col in enumerate(form.columns):
         ws.set_column(i, i, col.width)
     write_title(ws, styles, labels.fmt("unassigned_sheet.title", plan=plan.title), len(form.columns) - 1,
-                subtitle=labels["unassigned_sheet.note"])
+                subtitle=labels["unassigned_sheet.note"], width=sum(c.width for c in form.columns))
     items = [{"id": i.id, "kind": labels["unassigned_sheet.indicator"], "chapter": "", "title": i.name,
               "text": i.text or i.name, "targets": wording.target_line(i.target, labels)}
              for i in plan.unassigned_indicators]
@@ -239,7 +243,7 @@ def _write_unassigned(workbook, styles: Styles, labels: Labels, plan: Plan) -> N
     write_table(ws, styles, labels, form, 3, items, {})
     ws.freeze_panes(4, 1)
     ws.autofilter(3, 0, 3 + len(items), len(form.columns) - 1)
-    setup_print(ws, labels, header_rows=(3, 3))
+    setup_print(ws, labels, header_rows=(3, 3), widths=[c.width for c in form.columns])
     protect(ws, None)  # assignments are made in the plan workbook (xltool plan export), not here
 
 
@@ -278,6 +282,9 @@ def _write_calc(workbook, styles: Styles, labels: Labels, plan: Plan, units: lis
     return CalcRange(sheet=labels["sheets.calc"], first=2, last=r, rows=rows)
 
 
+SUMMARY_NAME_WIDTH, SUMMARY_COUNT_WIDTH = 30, 9  # portrait A4, one page wide at 8 pt or more
+
+
 def _write_summary(ws, styles: Styles, labels: Labels, plan: Plan, units: list[Unit], period_label: str,
                    calc: CalcRange, password: Optional[str]) -> None:
     """Counts by status per chapter and per unit, as COUNTIFS over the helper sheet.
@@ -285,10 +292,11 @@ def _write_summary(ws, styles: Styles, labels: Labels, plan: Plan, units: list[U
     At generation every status is blank, so each status count is 0 and 未填 equals 合计.
     """
     statuses = TASK_FORM.column("status").choice_labels(labels)
+    widths = [SUMMARY_NAME_WIDTH] + [SUMMARY_COUNT_WIDTH] * (len(statuses) + 2)
     write_title(ws, styles, labels.fmt("summary_sheet.title", plan=plan.title, period=period_label),
-                len(statuses) + 2, subtitle=labels["summary_sheet.note"])
-    ws.set_column(0, 0, 36)
-    ws.set_column(1, len(statuses) + 2, 11)
+                len(statuses) + 2, subtitle=labels["summary_sheet.note"], width=sum(widths))
+    ws.set_column(0, 0, SUMMARY_NAME_WIDTH)
+    ws.set_column(1, len(statuses) + 2, SUMMARY_COUNT_WIDTH)
     row = 3
     chapter_rows = [(c.title, 1, c.id) for c in plan.chapters]
     totals = [Counter(rec[0] for rec in calc.rows), Counter(rec[1] for rec in calc.rows)]  # by unit id, chapter id
@@ -297,13 +305,17 @@ def _write_summary(ws, styles: Styles, labels: Labels, plan: Plan, units: list[U
                                        ("summary_sheet.by_unit", "summary_sheet.unit", unit_rows)):
         ws.write_string(row, 0, labels[title_key], styles.section)
         row += 1
-        ws.write_row(row, 0, [labels[head_key], *statuses, labels["summary_sheet.blank"],
-                              labels["summary_sheet.total"]], styles.header)
+        headers = [labels[head_key], *statuses, labels["summary_sheet.blank"], labels["summary_sheet.total"]]
+        ws.write_row(row, 0, headers, styles.header)
+        ws.set_row(row, header_height(list(zip(headers, widths))))
         row += 1
         for name, key_index, key in items:
             key_col = "AB"[key_index]
             total = totals[key_index][key]
             ws.write_string(row, 0, name, styles.text)
+            height = row_height([(name, SUMMARY_NAME_WIDTH)])
+            if height:
+                ws.set_row(row, height)
             for j, status in enumerate(statuses):
                 ws.write_formula(row, 1 + j, f'=COUNTIFS({calc.col(key_col)},"{key}",{calc.col("D")},"{status}")',
                                  styles.count, 0)
@@ -316,5 +328,5 @@ def _write_summary(ws, styles: Styles, labels: Labels, plan: Plan, units: list[U
                              styles.count_bold, total)
             row += 1
         row += 1
-    setup_print(ws, labels, landscape=False)
+    setup_print(ws, labels, landscape=False, widths=widths)
     protect(ws, password)

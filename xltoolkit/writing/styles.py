@@ -4,6 +4,7 @@ from __future__ import annotations
 
 FONT = "宋体"  # the font Chinese government forms use; Excel, WPS and LibreOffice substitute when absent
 FONT_SIZE = 10
+TITLE_SIZE = 14
 INPUT_FILL = "#FFF2CC"  # pale yellow: "fill this in"
 HEADER_FILL = "#DDEBF7"
 LABEL_FILL = "#F2F2F2"
@@ -19,8 +20,8 @@ class Styles:
         def add(**props):
             return workbook.add_format({**cell, **props})
 
-        self.title = workbook.add_format({**base, "bold": True, "font_size": 14, "valign": "vcenter", "text_wrap": True})
-        self.subtitle = workbook.add_format({**base, "italic": True, "font_color": "#595959"})
+        self.title = workbook.add_format({**base, "bold": True, "font_size": TITLE_SIZE, "valign": "vcenter", "text_wrap": True})
+        self.subtitle = workbook.add_format({**base, "italic": True, "font_color": "#595959", "text_wrap": True})
         self.section = workbook.add_format({**base, "bold": True, "font_size": 12, "valign": "vcenter"})
         self.header = add(bold=True, bg_color=HEADER_FILL, align="center", valign="vcenter")
         self.header_vertical = add(bold=True, bg_color=HEADER_FILL, align="center", valign="bottom", rotation=90)
@@ -33,12 +34,13 @@ class Styles:
         self.count = add(align="center", num_format="0")
         self.count_bold = add(align="center", num_format="0", bold=True)
         self.group = add(bold=True, bg_color=LABEL_FILL)
+        self.group_line = add(bold=True, bg_color=LABEL_FILL, text_wrap=False)  # runs on over empty cells
         self.input = add(locked=False, bg_color=INPUT_FILL)
         self.input_number = add(locked=False, bg_color=INPUT_FILL, num_format="0.####")
         # A number typed into a % item shows a trailing % without being scaled (7.2 shows 7.2%).
         self.input_percent_shown = add(locked=False, bg_color=INPUT_FILL, num_format='General"%"')
         self.input_date = add(locked=False, bg_color=INPUT_FILL, num_format="yyyy-mm-dd", align="left")
-        self.plain = workbook.add_format({**base, "text_wrap": True})
+        self.plain = workbook.add_format(base)  # one line, running on over the empty cells to its right
 
     def for_input(self, column_type: str, unit_of_measure: str = ""):
         if column_type == "number" and unit_of_measure == "%":

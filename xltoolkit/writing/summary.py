@@ -26,7 +26,7 @@ from ..metadata import ReturnMeta
 from ..model import IndicatorKind, UnitKind
 from ..problems import Problem
 from .styles import FONT, FONT_SIZE, Styles
-from .tables import row_height
+from .tables import header_height, row_height
 from .workbook import new_workbook, save, setup_print, write_metadata, write_title
 
 MAX_CELL_CHARS = 32_000  # Excel's limit is 32,767 characters per cell
@@ -199,14 +199,15 @@ def _table_sheet(book: Book, sheet_key: str, cols: list[Col], rows: list[list[An
     if title:
         write_title(ws, book.styles, book.t("sheet_title", plan=book.c.plan.title, period=book.period_label,
                                             sheet=book.t("sheets." + sheet_key)),
-                    len(cols) - 1, height=28, subtitle=book.t("subtitle", **_subtitle_values(book)))
+                    len(cols) - 1, height=28, subtitle=book.t("subtitle", **_subtitle_values(book)),
+                    width=sum(col.width for col in cols))
     for j, col in enumerate(cols):
         ws.write_string(header, j, col.header, book.styles.header)
-    ws.set_row(header, 30)
+    ws.set_row(header, header_height([(col.header, col.width) for col in cols]))
     last = _write_rows(ws, book, cols, header + 1, rows, row_colors) - 1
     ws.freeze_panes(header + 1, freeze_cols)
     ws.autofilter(header, 0, max(last, header), len(cols) - 1)
-    setup_print(ws, book.labels, header_rows=(header, header))
+    setup_print(ws, book.labels, header_rows=(header, header), widths=[col.width for col in cols])
     return ws
 
 
@@ -247,6 +248,7 @@ def write_summary(path: str, c: Consolidation, labels: Labels, generated_at: str
 
 OVERVIEW_WIDTHS = [9, 30] + [9] * 10  # A: 编号, B: names, C..L: counts
 PX_PER_ROW = 20  # default row height (15 pt) in pixels
+CHART_FONT_SIZE = 10  # printed at the overview's scale (about 84 %): 8.4 pt
 
 
 def _col_px(width: float) -> int:
@@ -260,22 +262,22 @@ def write_overview(book: Book) -> None:
         ws.set_column(j, j, w)
     last_col = len(OVERVIEW_WIDTHS) - 1
     write_title(ws, book.styles, book.t("title", plan=book.c.plan.title, period=book.period_label), last_col,
-                subtitle=book.t("subtitle", **_subtitle_values(book)))
-    ws.set_row(1, 30)
+                subtitle=book.t("subtitle", **_subtitle_values(book)), width=sum(OVERVIEW_WIDTHS))
     row = 3
     sub_pos, row = _overview_submissions(ws, book, row)
     task_pos, row = _overview_tasks(ws, book, row + 1)
     row = _overview_indicators(ws, book, row + 1)
     row = _overview_charts(ws, book, row + 1, sub_pos, task_pos)
     _overview_lagging(ws, book, row + 1)
-    setup_print(ws, book.labels)
+    setup_print(ws, book.labels, widths=OVERVIEW_WIDTHS)
 
 
 def _count_header(ws, book: Book, row: int, first: str, headers: list[str]) -> None:
     put_merged(ws, row, 0, 1, first, book.styles.header)
     for j, h in enumerate(headers):
         ws.write_string(row, 2 + j, h, book.styles.header)
-    ws.set_row(row, 30)
+    ws.set_row(row, header_height([(first, OVERVIEW_WIDTHS[0] + OVERVIEW_WIDTHS[1]),
+                                   *[(h, OVERVIEW_WIDTHS[2 + j]) for j, h in enumerate(headers)]]))
 
 
 def _count_row(ws, book: Book, row: int, name: str, counts: list[int], bold: bool = False) -> None:
@@ -379,7 +381,7 @@ def _overview_charts(ws, book: Book, row: int, sub_pos: tuple[int, int, int],
                               "values": [name, first, col, last, col], "gap": 60,
                               "fill": {"color": CHART_COLORS["status"][key]}, "border": {"none": True}})
         _style_chart(chart, book.t("overview.task_chart_title"))
-        chart.set_legend({"position": "bottom", "font": {"name": FONT, "size": 9}})
+        chart.set_legend({"position": "bottom", "font": {"name": FONT, "size": CHART_FONT_SIZE}})
         chart.set_size({"width": left_px - 10, "height": height})
         ws.insert_chart(top, 0, chart, {"x_offset": 2, "y_offset": 4, "object_position": 3})
     header, total_row, first_col = sub_pos
@@ -390,7 +392,7 @@ def _overview_charts(ws, book: Book, row: int, sub_pos: tuple[int, int, int],
                       "values": [name, total_row, first_col, total_row, last_col], "gap": 60,
                       "points": [{"fill": {"color": CHART_COLORS["submission"][k]}, "border": {"none": True}}
                                  for k in SUBMISSION_KEYS],
-                      "data_labels": {"value": True, "font": {"name": FONT, "size": 9}}})
+                      "data_labels": {"value": True, "font": {"name": FONT, "size": CHART_FONT_SIZE}}})
     _style_chart(chart, book.t("overview.submission_chart_title"))
     chart.set_legend({"none": True})
     chart.set_size({"width": right_px - 6, "height": height})
@@ -400,8 +402,8 @@ def _overview_charts(ws, book: Book, row: int, sub_pos: tuple[int, int, int],
 
 def _style_chart(chart, title: str) -> None:
     """Title, horizontal category labels (they wrap instead of turning sideways), light gridlines."""
-    font = {"name": FONT, "size": 9}
-    chart.set_title({"name": title, "name_font": {"name": FONT, "size": 11, "bold": True}})
+    font = {"name": FONT, "size": CHART_FONT_SIZE}
+    chart.set_title({"name": title, "name_font": {"name": FONT, "size": CHART_FONT_SIZE + 2, "bold": True}})
     chart.set_x_axis({"num_font": {**font, "rotation": 0}})
     chart.set_y_axis({"num_font": font, "min": 0, "num_format": "0",
                       "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
@@ -430,7 +432,8 @@ def _overview_lagging(ws, book: Book, row: int) -> None:
         put(ws, r, 1, t.task.title, s.text)
         put_merged(ws, r, 2, 3, units, s.text)
         put_merged(ws, r, 4, 9, problems, s.text)
-        height = row_height([(t.task.title, OVERVIEW_WIDTHS[1]), (units, 20), (problems, 60)])
+        height = row_height([(t.task.title, OVERVIEW_WIDTHS[1]), (units, sum(OVERVIEW_WIDTHS[2:4])),
+                             (problems, sum(OVERVIEW_WIDTHS[4:10]))])
         if height:
             ws.set_row(r, height)
 
@@ -441,12 +444,12 @@ def _overview_lagging(ws, book: Book, row: int) -> None:
 def write_submissions(book: Book) -> None:
     """报送情况: one row per reporting unit with its status (coloured), files, header fields, counts."""
     labels = book.labels
-    cols = [Col(book.t("columns.seq"), 6, "count"), Col(book.t("columns.unit"), 24),
-            Col(book.t("columns.unit_kind"), 12, "center"), Col(book.t("columns.submission"), 10, "center"),
-            Col(book.t("columns.files"), 30), Col(labels["header.reporter"], 10),
-            Col(labels["header.phone"], 15), Col(labels["header.date"], 12, "center"),
-            Col(labels["header.reviewer"], 10), Col(book.t("columns.errors"), 7, "count"),
-            Col(book.t("columns.warnings"), 7, "count")]
+    cols = [Col(book.t("columns.seq"), 5, "count"), Col(book.t("columns.unit"), 20),
+            Col(book.t("columns.unit_kind"), 9, "center"), Col(book.t("columns.submission"), 9, "center"),
+            Col(book.t("columns.files"), 26), Col(labels["header.reporter"], 10),
+            Col(labels["header.phone"], 13), Col(labels["header.date"], 11, "center"),
+            Col(labels["header.reviewer"], 10), Col(book.t("columns.errors"), 6, "count"),
+            Col(book.t("columns.warnings"), 6, "count")]
     counts = Counter((p.unit, p.severity.value) for p in book.c.problems)
     rows = [_submission_row(book, n, s, counts) for n, s in enumerate(book.c.submissions, start=1)]
     _table_sheet(book, "submissions", cols, rows, freeze_cols=2)
@@ -467,12 +470,12 @@ def _submission_row(book: Book, n: int, s: Submission, counts: Counter) -> list[
 def write_tasks(book: Book) -> None:
     """任务进展: one row per task with its status (coloured) and every involved unit's report."""
     labels = book.labels
-    cols = [Col(labels["columns.id"], 6, "center"), Col(labels["columns.chapter"], 12),
-            Col(labels["columns.task_title"], 16), Col(labels["columns.lead_units"], 12),
-            Col(labels["columns.responsible_units"], 16), Col(labels["columns.status"], 8, "center"),
-            Col(labels["columns.progress"], 8, "number"), Col(book.t("columns.disagreement"), 7, "center"),
-            Col(book.t("columns.unit_reports"), 46), Col(labels["columns.problems"], 26),
-            Col(labels["columns.next_steps"], 26), Col(book.t("columns.missing_units"), 14)]
+    cols = [Col(labels["columns.id"], 5, "center"), Col(labels["columns.chapter"], 7),
+            Col(labels["columns.task_title"], 10), Col(labels["columns.lead_units"], 9),
+            Col(labels["columns.responsible_units"], 12), Col(labels["columns.status"], 6, "center"),
+            Col(labels["columns.progress"], 6, "number"), Col(book.t("columns.disagreement"), 5, "center"),
+            Col(book.t("columns.unit_reports"), 30), Col(labels["columns.problems"], 16),
+            Col(labels["columns.next_steps"], 16), Col(book.t("columns.missing_units"), 10)]
     chapters = {ch.id: ch.title for ch in book.c.plan.chapters}
     rows = [_task_row(book, t, chapters[t.chapter_id]) for t in book.c.tasks]
     _table_sheet(book, "tasks", cols, rows)
@@ -503,13 +506,13 @@ def write_indicators(book: Book) -> None:
     """指标完成: one row per indicator: target, rule, actual, expected by now, source, assessment (coloured),
     unit values."""
     labels = book.labels
-    cols = [Col(labels["columns.id"], 7, "center"), Col(labels["columns.indicator_kind"], 8, "center"),
-            Col(labels["columns.indicator_name"], 22), Col(labels["columns.target_text"], 18),
-            Col(labels["columns.comparator"], 12, "center"), Col(labels["columns.target_unit"], 8, "center"),
-            Col(labels["columns.actual"], 10, "number"), Col(book.t("columns.source_unit"), 14),
-            Col(book.t("columns.expected"), 10, "number"),
-            Col(book.t("columns.assessment"), 11, "center"), Col(book.t("columns.unit_values"), 40),
-            Col(book.t("columns.missing_units"), 16)]
+    cols = [Col(labels["columns.id"], 5, "center"), Col(labels["columns.indicator_kind"], 6, "center"),
+            Col(labels["columns.indicator_name"], 14), Col(labels["columns.target_text"], 14),
+            Col(labels["columns.comparator"], 10, "center"), Col(labels["columns.target_unit"], 6, "center"),
+            Col(labels["columns.actual"], 8, "number"), Col(book.t("columns.source_unit"), 10),
+            Col(book.t("columns.expected"), 8, "number"),
+            Col(book.t("columns.assessment"), 8, "center"), Col(book.t("columns.unit_values"), 28),
+            Col(book.t("columns.missing_units"), 12)]
     rows = [_indicator_row(book, i) for i in book.c.indicators]
     _table_sheet(book, "indicators", cols, rows)
 
@@ -546,13 +549,13 @@ def write_targets(book: Book) -> None:
     """目标进度: every task target: task, lead units, target, measure, expected by now, value,
     assessment (coloured), each unit's number and note."""
     labels = book.labels
-    cols = [Col(labels["columns.id"], 8, "center"), Col(labels["columns.target_task"], 16),
-            Col(labels["columns.lead_units"], 12), Col(labels["columns.target_text"], 28),
-            Col(labels["columns.comparator"], 12, "center"), Col(book.t("columns.measure"), 8, "center"),
-            Col(labels["columns.deadline"], 7, "center"), Col(book.t("columns.expected"), 10, "number"),
-            Col(labels["columns.target_actual"], 10, "number"), Col(book.t("columns.source_unit"), 12),
-            Col(book.t("columns.assessment"), 11, "center"), Col(book.t("columns.unit_values"), 36),
-            Col(book.t("columns.missing_units"), 14)]
+    cols = [Col(labels["columns.id"], 7, "center"), Col(labels["columns.target_task"], 11),
+            Col(labels["columns.lead_units"], 9), Col(labels["columns.target_text"], 18),
+            Col(labels["columns.comparator"], 10, "center"), Col(book.t("columns.measure"), 6, "center"),
+            Col(labels["columns.deadline"], 5, "center"), Col(book.t("columns.expected"), 7, "number"),
+            Col(labels["columns.target_actual"], 8, "number"), Col(book.t("columns.source_unit"), 9),
+            Col(book.t("columns.assessment"), 7, "center"), Col(book.t("columns.unit_values"), 22),
+            Col(book.t("columns.missing_units"), 9)]
     rows = [_target_row(book, t) for t in book.c.targets]
     _table_sheet(book, "targets", cols, rows)
 
@@ -571,11 +574,11 @@ def _target_row(book: Book, s: TargetSummary) -> list[Any]:
 def write_problems(book: Book) -> None:
     """问题清单: every problem, one row each, error rows tinted; filterable by any column."""
     labels = book.labels
-    cols = [Col(book.t("columns.seq"), 6, "count"), Col(book.t("columns.severity"), 8, "center"),
-            Col(book.t("columns.code"), 24), Col(book.t("columns.unit"), 16), Col(book.t("columns.file"), 24),
-            Col(book.t("columns.sheet"), 14), Col(book.t("columns.cell"), 8, "center"),
-            Col(book.t("columns.field"), 12), Col(book.t("columns.value"), 20),
-            Col(book.t("columns.message"), 60)]
+    cols = [Col(book.t("columns.seq"), 5, "count"), Col(book.t("columns.severity"), 5, "center"),
+            Col(book.t("columns.code"), 14), Col(book.t("columns.unit"), 11), Col(book.t("columns.file"), 16),
+            Col(book.t("columns.sheet"), 10), Col(book.t("columns.cell"), 6, "center"),
+            Col(book.t("columns.field"), 9), Col(book.t("columns.value"), 13),
+            Col(book.t("columns.message"), 42)]
     rows, colors = [], []
     for n, p in enumerate(book.c.problems, start=1):
         rows.append([n, labels["severity." + p.severity.value], p.code, p.unit or "", p.file, p.sheet or "",
@@ -594,15 +597,15 @@ def write_detail(book: Book) -> None:
     consolidated assessment (the same on every row of that indicator).
     """
     labels = book.labels
-    cols = [Col(book.t("columns.unit"), 16), Col(book.t("columns.unit_kind"), 10, "center"),
-            Col(book.t("columns.submission"), 8, "center"), Col(book.t("columns.item_type"), 7, "center"),
-            Col(labels["columns.id"], 7, "center"), Col(book.t("columns.chapter_id"), 7, "center"),
-            Col(book.t("columns.item_name"), 20), Col(book.t("columns.role"), 6, "center"),
-            Col(labels["columns.status"], 9, "center"), Col(labels["columns.progress"], 9, "number"),
-            Col(labels["columns.actual"], 10, "number"), Col(book.t("columns.indicator_assessment"), 10, "center"),
-            Col(labels["columns.work"], 36), Col(labels["columns.problems"], 24),
-            Col(labels["columns.next_steps"], 24), Col(labels["columns.data_note"], 20),
-            Col(book.t("columns.file"), 22)]
+    cols = [Col(book.t("columns.unit"), 9), Col(book.t("columns.unit_kind"), 5, "center"),
+            Col(book.t("columns.submission"), 6, "center"), Col(book.t("columns.item_type"), 4, "center"),
+            Col(labels["columns.id"], 5, "center"), Col(book.t("columns.chapter_id"), 4, "center"),
+            Col(book.t("columns.item_name"), 10), Col(book.t("columns.role"), 4, "center"),
+            Col(labels["columns.status"], 6, "center"), Col(labels["columns.progress"], 6, "number"),
+            Col(labels["columns.actual"], 6, "number"), Col(book.t("columns.indicator_assessment"), 6, "center"),
+            Col(labels["columns.work"], 16), Col(labels["columns.problems"], 10),
+            Col(labels["columns.next_steps"], 10), Col(labels["columns.data_note"], 8),
+            Col(book.t("columns.file"), 10)]
     rows: list[list[Any]] = []
     # Each unit's items come from the plan's index (in plan order, as c.indicators and c.tasks are):
     # the work per unit is its own items, not every item of the plan.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from functools import lru_cache
-from typing import Optional
+from typing import Optional, Sequence
 
 from ..forms import ColumnType, Form
 from ..labels import Labels
@@ -14,14 +14,22 @@ from .styles import Styles
 LINE_HEIGHT = 13.5  # points per wrapped line at 10 pt
 MAX_ROW_HEIGHT = 409
 MIN_ROW_HEIGHT = 30
+HEADER_HEIGHT = 30  # two lines of bold header text
 
 
-def row_height(texts: list[tuple[str, float]], *, cached: bool = False) -> Optional[float]:
+def row_height(texts: list[tuple[str, float]], *, cached: bool = False, font_size: float = 10) -> Optional[float]:
     """Estimated height for wrapped text; None for a single line. `cached` for plan texts, which
-    recur in the master's unit tabs and in every involved unit's return."""
+    recur in the master's unit tabs and in every involved unit's return. `font_size` scales the
+    characters' width and the line height (the estimate is for 10 pt)."""
     measure = _wrapped_lines_cached if cached else _wrapped_lines
-    lines = max((measure(text, width) for text, width in texts if text), default=1)
-    return None if lines <= 1 else min(MAX_ROW_HEIGHT, LINE_HEIGHT * lines + 2)
+    scale = font_size / 10
+    lines = max((measure(text, width / scale) for text, width in texts if text), default=1)
+    return None if lines <= 1 else min(MAX_ROW_HEIGHT, LINE_HEIGHT * scale * lines + 2)
+
+
+def header_height(texts: list[tuple[str, float]]) -> float:
+    """Height of a table's header row: at least two lines, taller when a header wraps further."""
+    return max(row_height(texts) or 0, HEADER_HEIGHT)
 
 
 CJK_WIDTH = 1.65  # a CJK character is about 1.65 column-width units at 10 pt (measured in LibreOffice PDF)
@@ -39,17 +47,24 @@ _wrapped_lines_cached = lru_cache(maxsize=1 << 14)(_wrapped_lines)
 
 
 def write_table(ws, styles: Styles, labels: Labels, form: Form, row: int,
-                items: list[dict[str, str]], positions: dict[str, int]) -> int:
+                items: list[dict[str, str]], positions: dict[str, int],
+                widths: Optional[Sequence[float]] = None, heights: Optional[dict[int, float]] = None) -> int:
     """Header row, then one row per item (cells keyed by column key); returns the next free row.
 
     `positions` receives each item's row by its id. Input cells are written blank (shaded, unlocked,
-    validated); `cells` holds the locked texts.
+    validated); `cells` holds the locked texts. `widths` are the sheet's column widths when they
+    differ from the form's (a unit sheet holds three forms); row heights are estimated from them
+    and, when `heights` is given, recorded there by row.
     """
+    heights = {} if heights is None else heights
+    widths = [c.width for c in form.columns] if widths is None else list(widths)
     if not items:
         ws.write_string(row, 0, labels["return_sheet.none"], styles.plain)
         return row + 1
-    ws.write_row(row, 0, form.headers(labels), styles.header)
-    ws.set_row(row, 30)
+    headers = form.headers(labels)
+    ws.write_row(row, 0, headers, styles.header)
+    heights[row] = header_height(list(zip(headers, widths)))
+    ws.set_row(row, heights[row])
     first = row + 1
     for n, cells in enumerate(items):
         r = first + n
@@ -60,9 +75,10 @@ def write_table(ws, styles: Styles, labels: Labels, form: Form, row: int,
             else:
                 fmt = styles.center if col.type is ColumnType.id else styles.text
                 ws.write_string(r, c, cells.get(col.key, ""), fmt)
-        height = row_height([(cells.get(col.key, ""), col.width) for col in form.columns if not col.input],
+        height = row_height([(cells.get(col.key, ""), w) for col, w in zip(form.columns, widths) if not col.input],
                             cached=True)
-        ws.set_row(r, max(height or 0, MIN_ROW_HEIGHT))
+        heights[r] = max(height or 0, MIN_ROW_HEIGHT)
+        ws.set_row(r, heights[r])
     last = first + len(items) - 1
     for c, col in enumerate(form.columns):
         if col.input:

@@ -13,9 +13,8 @@ from ..labels import Labels
 from ..model import Plan, Unit
 from .. import wording
 from .styles import Styles
-from .tables import validate, write_table
-from .workbook import protect, setup_print, write_title
-
+from .tables import row_height, validate, write_table
+from .workbook import keep_with_next, page_body_height, print_scale, protect, setup_print, write_title
 
 
 @dataclass
@@ -37,6 +36,8 @@ def column_widths() -> list[float]:
 
 
 WIDTHS = column_widths()
+HEADER_FIELD_HEIGHT = 30  # a header block row: two lines
+SECTION_HEIGHT = 20  # a section title (12 pt)
 
 
 def write_unit_sheet(workbook, styles: Styles, labels: Labels, plan: Plan, unit: Unit, period_label: str,
@@ -49,50 +50,82 @@ def write_unit_sheet(workbook, styles: Styles, labels: Labels, plan: Plan, unit:
 
     for i, w in enumerate(WIDTHS):
         ws.set_column(i, i, w)
-    write_title(ws, styles, labels.fmt("return_sheet.title", plan=plan.title, period=period_label), last_col,
-                row=LAYOUT.title_row, subtitle=labels.fmt("return_sheet.subtitle", period=period_label))
-    _write_header_block(ws, styles, labels, unit)
+    heights: dict[int, float] = {}  # row -> height, to place page breaks
+    title_heights = write_title(ws, styles, labels.fmt("return_sheet.title", plan=plan.title, period=period_label),
+                                last_col, row=LAYOUT.title_row,
+                                subtitle=labels.fmt("return_sheet.subtitle", period=period_label), width=sum(WIDTHS))
+    heights.update(enumerate(title_heights, start=LAYOUT.title_row))
+    heights.update(_write_header_block(ws, styles, labels, unit))
 
     row = LAYOUT.first_section_row
-    ws.write_string(row, 0, labels.fmt("return_sheet.indicators_section", count=len(indicators)), styles.section)
+    _section(ws, styles, row, labels.fmt("return_sheet.indicators_section", count=len(indicators)), heights)
     row += 1
     row = write_table(ws, styles, labels, INDICATOR_FORM, row,
-                         [wording.indicator_row(i, unit.name, labels, plan) for i in indicators], rows.indicator_rows)
+                      [wording.indicator_row(i, unit.name, labels, plan) for i in indicators], rows.indicator_rows,
+                      WIDTHS, heights)
     row += 1
-    ws.write_string(row, 0, labels.fmt("return_sheet.tasks_section", number="二", count=len(tasks)), styles.section)
+    # Printed, a section's title, table header and first row stay on one page.
+    keep: dict[int, int] = {}
+    task_section = row
+    _section(ws, styles, row, labels.fmt("return_sheet.tasks_section", number="二", count=len(tasks)), heights)
     row += 1
     task_header = row
     row = write_table(ws, styles, labels, TASK_FORM, row,
-                         [wording.task_row(plan, t, unit.name, labels) for t in tasks], rows.task_rows)
+                      [wording.task_row(plan, t, unit.name, labels) for t in tasks], rows.task_rows, WIDTHS, heights)
+    keep[task_section] = min(task_header + 1, row - 1)
     if tasks:
         ws.autofilter(task_header, 0, task_header + len(tasks), len(TASK_FORM.columns) - 1)
     targets = plan.targets_for(unit.name)
     if targets:
         row += 1
-        ws.write_string(row, 0, labels.fmt("return_sheet.targets_section", number="三", count=len(targets)),
-                        styles.section)
+        keep[row] = row + 2
+        _section(ws, styles, row, labels.fmt("return_sheet.targets_section", number="三", count=len(targets)),
+                 heights)
         row += 1
         target_header = row
         row = write_table(ws, styles, labels, TARGET_FORM, row,
-                          [wording.target_row(t, x, labels) for t, x in targets], rows.target_rows)
+                          [wording.target_row(t, x, labels) for t, x in targets], rows.target_rows, WIDTHS,
+                          heights)
         ws.write_comment(target_header, TARGET_FORM.index("actual"), labels["return_sheet.target_actual_note"],
                          {"x_scale": 2, "y_scale": 1.2})
 
     ws.freeze_panes(LAYOUT.first_section_row, 1)
-    setup_print(ws, labels, header_rows=(0, 1))
+    # Printed, the tasks table is the long one (hundreds of characters per task): its header row
+    # repeats on every page after the one it starts on (pages before it, with the header block and
+    # the indicators, do not get it). The title is on page 1; the footer numbers the pages.
+    setup_print(ws, labels, header_rows=(task_header, task_header) if tasks else None, widths=WIDTHS)
+    breaks = keep_with_next(heights, row - 1, page_body_height(print_scale(WIDTHS)), keep,
+                            task_header if tasks else None)
+    if breaks:
+        ws.set_h_pagebreaks(breaks)
     protect(ws, password)
     return rows
 
 
-def _write_header_block(ws, styles: Styles, labels: Labels, unit: Unit) -> None:
+def _section(ws, styles: Styles, row: int, text: str, heights: dict[int, float]) -> None:
+    ws.write_string(row, 0, text, styles.section)
+    heights[row] = SECTION_HEIGHT
+    ws.set_row(row, SECTION_HEIGHT)
+
+
+def _write_header_block(ws, styles: Styles, labels: Labels, unit: Unit) -> dict[int, float]:
+    """The header fields (unit, reporter, ...); returns their rows' heights."""
+    heights = {}
+    label_width, value_width = WIDTHS[LAYOUT.label_col], WIDTHS[LAYOUT.value_col]
     for f in HEADER_FIELDS:
         r = LAYOUT.header_row(f.key)
         ws.write_string(r, LAYOUT.label_col, labels[f.label], styles.label)
+        # Tall enough for the label and the unit's name wrapped in these narrow columns, and for a
+        # typed answer of two lines.
+        shown = unit.name if not f.input else ""
+        heights[r] = max(row_height([(labels[f.label], label_width), (shown, value_width)]) or 0, HEADER_FIELD_HEIGHT)
+        ws.set_row(r, heights[r])
         if not f.input:
             ws.write_string(r, LAYOUT.value_col, unit.name, styles.text)
             continue
         fmt = styles.input_date if f.type is ColumnType.date else styles.input
         ws.write_blank(r, LAYOUT.value_col, None, fmt)
         validate(ws, labels, r, r, LAYOUT.value_col, f.type, f.max_length)
+    return heights
 
 
