@@ -45,7 +45,7 @@ def count(output: str, labels: Labels, key: str) -> int:
 
 
 def failure(labels: Labels, code: str, path: Any = None, **params: Any) -> str:
-    """The message of a fatal failure `code` as the command line shows it (cli.error around it)."""
+    """The message of a fatal failure `code` as the command line shows it (cli.error_coded around it)."""
     from xltoolkit.problems import XltoolError
 
-    return labels.fmt("cli.error", message=XltoolError(code, path=path, **params).render(labels))
+    return labels.fmt("cli.error_coded", code=code, message=XltoolError(code, path=path, **params).render(labels))

@@ -190,7 +190,7 @@ def test_pseudo_locale_help_usage_errors_plan_errors(pseudo, make_plan, write_pl
     data["units"][0]["kind"] = "dept"
     result = run("--locale", "xx", "plan", "show", write_plan(data, "bad.yaml"))
     assert result.exit_code == 2
-    assert "XX·错误：" in result.output and "XX·“dept”不是可选的值" in result.output
+    assert "XX·错误 PLAN_INVALID：" in result.output and "XX·“dept”不是可选的值" in result.output
     assert active_locale() == "zh-CN" and get_labels().locale == "zh-CN"  # restored after the run
 
 
@@ -211,7 +211,7 @@ def test_unknown_locale_is_a_coded_error_listing_the_locales(pseudo):
     assert result.exit_code == 2
     labels = get_labels()
     message = labels.fmt("errors.LOCALE_UNKNOWN", locale="fr", available="xx、zh-CN")
-    assert labels.fmt("cli.error", message=message) in result.output
+    assert labels.fmt("cli.error_coded", code="LOCALE_UNKNOWN", message=message) in result.output
     result = run("plan", "show", env={"XLTOOL_LOCALE": "../etc"})
     assert result.exit_code == 2 and "../etc" in result.output
 

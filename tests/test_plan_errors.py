@@ -291,7 +291,7 @@ def test_cli_period_not_accepted_is_coded(period, code, tmp_path):
     assert result.exit_code == 2
     labels = get_labels()
     expected = labels.fmt(f"errors.{code}", period=period, start=2021, end=2025)
-    assert labels.fmt("cli.error", message=expected) in result.output
+    assert labels.fmt("cli.error_coded", code=code, message=expected) in result.output
     assert not (tmp_path / "o").exists()
 
 

@@ -40,8 +40,10 @@ def handle_errors(func):
             return func(*args, **kwargs)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
-        except XltoolError as exc:  # PlanFileError included
-            raise _fail(exc.render(_labels())) from None
+        except XltoolError as exc:  # PlanFileError included: shown with its code
+            lab = _labels()
+            click.echo(lab.fmt("cli.error_coded", code=exc.code, message=exc.render(lab)), err=True)
+            raise click.exceptions.Exit(EXIT_FAILURE) from None
         except KeyboardInterrupt:
             raise click.exceptions.Exit(130) from None
         except BrokenPipeError:  # output piped into `head` and closed early: not an error of ours
@@ -132,7 +134,7 @@ class _Xltool(click.Group):
         except LocaleError as exc:
             from .planerrors import LabelledError
 
-            click.echo(_labels().fmt("cli.error", message=LabelledError(
+            click.echo(_labels().fmt("cli.error_coded", code=exc.code, message=LabelledError(
                 exc.code, locale=exc.locale, available=exc.available).render(_labels())), err=True)
             sys.exit(EXIT_FAILURE)
 
@@ -233,7 +235,7 @@ def plan_export(plan_ref: Optional[str], out_path: Path, suggest_ref: Optional[s
         suggestions = suggest(p, other)
     stamp = dt.datetime.now().replace(microsecond=0).isoformat()
     with atomic_path(out_path) as tmp:
-        write_planbook(tmp, p, fingerprint(p), lab, stamp, suggestions, suggest_from=other.id if other else "")
+        write_planbook(tmp, p, fingerprint(p), lab, stamp, suggestions, other=other)
     click.echo(lab.fmt("cli.plan_exported", path=out_path, units=len(p.units), indicators=len(p.indicators),
                        tasks=len(p.tasks), targets=sum(len(t.targets) for t in p.tasks),
                        suggested=len([s for s in (suggestions or {}).values() if s.units])))
@@ -300,6 +302,10 @@ def generate(plan_ref: Optional[str], period: Optional[str], out_dir: Path, pass
         click.echo(lab.fmt("cli.warning", message=lab.fmt("cli.generate_kept", path=path, reason=reason)), err=True)
     if not p.reporting_units:
         click.echo(lab.fmt("cli.warning", message=lab["cli.generate_no_units"]), err=True)
+    lonely = p.collectives_without_members
+    if lonely:
+        click.echo(lab.fmt("cli.warning", message=lab.fmt("cli.generate_collectives_no_members", count=len(lonely),
+                                                          units="、".join(u.name for u in lonely))), err=True)
     click.echo(lab.fmt("cli.generate_done", master=result.master or "-", returns=len(result.returns),
                        folder=out_dir / "returns", seconds=result.seconds))
 

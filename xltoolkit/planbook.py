@@ -23,7 +23,7 @@ from typing import Any, Optional
 
 from .forms import Column, ColumnType, Form, vocabulary
 from .labels import Labels
-from .model import Measure, Plan, UnitKind
+from .model import ID_PATTERN, Measure, Plan, UnitKind
 from .problems import XltoolError
 
 PLANBOOK_KIND = "planbook"  # metadata kind of a plan workbook (not a return)
@@ -264,10 +264,14 @@ def plan_from_planbook(raw: RawPlanbook, source: Plan, source_fingerprint: str, 
     units, spelling = _units(raw, source, file, sheet_d, labels, problems)
     used: set[str] = set()
     _assignments(raw, source, data, spelling, units, file, sheet_a, problems, used)
-    for u in units:
-        if u["name"] not in used and not any(u["name"] in o.get("members", []) for o in units):
-            problems.append(PlanbookProblem("PLANBOOK_UNIT_UNUSED", path=file, where=sheet_d, unit=u["name"]))
-    data["units"] = units
+    # Units with no item that are no collective's member are left out (the directory may list the
+    # whole district, e.g. pre-filled from another plan): one warning lists them.
+    members = {m for u in units for m in u.get("members", [])}
+    unused = [u["name"] for u in units if u["name"] not in used and u["name"] not in members]
+    if unused:
+        problems.append(PlanbookProblem("PLANBOOK_UNIT_UNUSED", path=file, where=sheet_d, units="、".join(unused),
+                                        count=len(unused)))
+    data["units"] = [u for u in units if u["name"] not in unused]
     data["id"] = new_id or f"{source.id}-fengong"[:40]
     data["derived_from"] = {"id": source.id, "fingerprint": source_fingerprint}
     data["units_assigned"] = any(i.get("lead_units") or i.get("responsible_units")
@@ -290,6 +294,8 @@ def _units(raw: RawPlanbook, source: Plan, file: str, sheet: str, labels: Labels
     units: list[dict] = []
     spelling: dict[str, str] = {}
     taken = {u.id.casefold() for u in source.units}
+    taken |= {_text(r["id"][0]).casefold() for r in raw.directory if _text(r["id"][0])}
+    seen_ids: set[str] = set()
     for row in raw.directory:
         name, ref = _text(row["name"][0]), row["name"][1]
         uid = _text(row["id"][0])
@@ -300,12 +306,15 @@ def _units(raw: RawPlanbook, source: Plan, file: str, sheet: str, labels: Labels
         if name in spelling:
             problems.append(PlanbookProblem("PLANBOOK_UNIT_DUPLICATE", path=file, where=f"{sheet}!{ref}", unit=name))
             continue
-        if uid and uid not in known:
+        # An id is written by export (the plan's own units, or the suggestion plan's): kept as it is.
+        if uid and (not re.fullmatch(ID_PATTERN, uid) or uid.casefold() in seen_ids):
             problems.append(PlanbookProblem("PLANBOOK_UNIT_ID_UNKNOWN", path=file, where=f"{sheet}!{row['id'][1]}",
                                             value=uid))
             continue
+        seen_ids.add(uid.casefold())
         kind_text = _text(row["kind"][0])
-        kind = kind_col.choice_key(kind_text, (labels,)) if kind_text else (known[uid].kind.value if uid else None)
+        kind = kind_col.choice_key(kind_text, (labels,)) if kind_text else (
+            known[uid].kind.value if uid in known else None)
         if kind is None:
             problems.append(PlanbookProblem("PLANBOOK_UNIT_KIND_INVALID", path=file, where=f"{sheet}!{row['kind'][1]}",
                                             value=kind_text, choices="、".join(kind_col.choice_labels(labels))))

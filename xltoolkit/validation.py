@@ -126,13 +126,13 @@ def validate_return(raw: RawReturn, plan: Plan, period: Period, plan_fingerprint
         return result
     sink.sheet = raw.unit_sheet
     result.sheet = raw.unit_sheet
-    result.header = _check_header(raw, period, sink)
-    vocabularies = (vocabulary_labels(raw.vocabulary), labels) if raw.vocabulary else (labels,)
-    indicators, tasks = plan.items_for(unit.name)
     if _nothing_filled(raw):  # a blank return is not a submission: one message, not one per cell
         sink.add("VALUE_NOTHING_FILLED")
         result.status = "empty"
         return result
+    result.header = _check_header(raw, period, sink)
+    vocabularies = (vocabulary_labels(raw.vocabulary), labels) if raw.vocabulary else (labels,)
+    indicators, tasks = plan.items_for(unit.name)
     rows = _check_structure(raw, plan, unit, sink, labels)
     _check_merged(raw, sink)
     for ind in indicators:

@@ -24,12 +24,15 @@ from .workbook import new_workbook, protect, quote_sheet, save, setup_print, wri
 
 
 def write_planbook(path: str, plan: Plan, fingerprint: str, labels: Labels, generated_at: str,
-                   suggestions: Optional[dict[str, Suggestion]] = None, suggest_from: str = "",
+                   suggestions: Optional[dict[str, Suggestion]] = None, other: Optional[Plan] = None,
                    example_note: str = "") -> None:
-    """Write the plan workbook of `plan` to `path` (the caller renames it into place)."""
+    """Write the plan workbook of `plan` to `path` (the caller renames it into place). With `other`
+    (the plan suggestions come from), its units are listed in the directory after the plan's own."""
     workbook, styles = new_workbook(path)
-    _write_readme(workbook, styles, labels, plan, suggest_from, example_note)
-    names_range = _write_directory(workbook, styles, labels, plan)
+    _write_readme(workbook, styles, labels, plan, other.id if other else "", example_note)
+    known = {u.name for u in plan.units}
+    extra = [u for u in (other.units if other else []) if u.name not in known]
+    names_range = _write_directory(workbook, styles, labels, plan, extra)
     _write_assignment(workbook, styles, labels, plan, suggestions or {}, names_range)
     meta = ReturnMeta(plan_id=plan.id, plan_fingerprint=fingerprint, unit_id="*", unit_name="*", period="-",
                       form_version=FORM_VERSION, tool_version=__version__, generated_at=generated_at,
@@ -68,7 +71,7 @@ def _header(ws, styles: Styles, labels: Labels, form, title: str, note: str) -> 
     ws.set_row(1, 45)
 
 
-def _write_directory(workbook, styles: Styles, labels: Labels, plan: Plan) -> str:
+def _write_directory(workbook, styles: Styles, labels: Labels, plan: Plan, extra: list) -> str:
     """单位名录; returns the range of its name cells (for the dropdowns of 任务分工)."""
     form = DIRECTORY_FORM
     sheet = labels["planbook.sheets.directory"]
@@ -78,7 +81,8 @@ def _write_directory(workbook, styles: Styles, labels: Labels, plan: Plan) -> st
     first = HEADER_ROW + 1
     kinds = form.column("kind")
     rows = [{"id": u.id, "name": u.name, "kind": labels[f"unit_kind.{u.kind.value}"], "aliases": "、".join(u.aliases),
-             "members": "、".join(u.members), "contact": u.contact or "", "phone": u.phone or ""} for u in plan.units]
+             "members": "、".join(u.members), "contact": u.contact or "", "phone": u.phone or ""}
+            for u in [*plan.units, *extra]]
     rows += [{}] * BLANK_UNIT_ROWS
     for n, values in enumerate(rows):
         r = first + n
