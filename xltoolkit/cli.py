@@ -194,11 +194,13 @@ def plan_show(plan_ref: Optional[str], as_json: bool) -> None:
     if p.units:
         echo(lab["cli.plan_units_title"])
     warnings = []
+    from collections import Counter
+
+    counts = {key: Counter(n for item in items for n in getattr(item, role)) for key, items, role in (
+        ("il", p.indicators, "lead_units"), ("ir", p.indicators, "responsible_units"),
+        ("tl", p.tasks, "lead_units"), ("tr", p.tasks, "responsible_units"))}  # one pass, not units x items
     for u in p.units:
-        il = sum(1 for i in p.indicators if u.name in i.lead_units)
-        ir = sum(1 for i in p.indicators if u.name in i.responsible_units)
-        tl = sum(1 for t in p.tasks if u.name in t.lead_units)
-        tr = sum(1 for t in p.tasks if u.name in t.responsible_units)
+        il, ir, tl, tr = (counts[k][u.name] for k in ("il", "ir", "tl", "tr"))
         echo(lab.fmt("cli.plan_unit_line", name=u.name, kind=lab["unit_kind." + u.kind.value],
                      il=il, ir=ir, tl=tl, tr=tr))
         if il + ir + tl + tr == 0:
