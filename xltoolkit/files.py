@@ -110,7 +110,11 @@ def _reason(exc: OSError) -> str:
     import errno
 
     name = errno.errorcode.get(exc.errno or 0, "")
-    return f"{name} {exc.strerror}".strip() if exc.strerror else (name or type(exc).__name__)
+    if exc.strerror:
+        return f"{name} {exc.strerror}".strip()
+    if not name and exc.args and isinstance(exc.args[0], str) and exc.args[0]:  # a writer's own text
+        return exc.args[0][:200]
+    return name or type(exc).__name__
 
 
 def _umask() -> int:

@@ -34,7 +34,11 @@ def resolve_plan_path(ref: Optional[str]) -> Path:
     """A plan reference is a path to a plan file or the name of a bundled plan."""
     ref = ref or DEFAULT_PLAN
     path = Path(ref)
-    if path.suffix.lower() in (".yaml", ".yml", ".json") or path.exists():
+    try:
+        exists = path.exists()
+    except OSError:  # a folder on the way that cannot be searched: not a plan file here
+        exists = False
+    if path.suffix.lower() in (".yaml", ".yml", ".json") or exists:
         return path
     bundled = bundled_plans_dir() / f"{ref}.yaml"
     if bundled.exists():
