@@ -13,11 +13,17 @@ from typing import Any, Optional
 from xltoolkit.labels import Labels
 
 
-def problems(output: str, labels: Labels) -> list[tuple[str, str]]:
-    """Every problem line of `output`: [(severity key, code)], in order."""
+# Notices about the whole run, not about a file (printed once): left out unless asked for.
+RUN_LEVEL = {"META_TOKEN_UNCHECKED"}
+
+
+def problems(output: str, labels: Labels, *, run_level: bool = False) -> list[tuple[str, str]]:
+    """Every problem line of `output`: [(severity key, code)], in order (with `run_level`, the
+    once-per-run notices such as META_TOKEN_UNCHECKED too)."""
     words = {str(labels[f"severity.{key}"]): key for key in ("error", "warning")}
     pattern = re.compile(rf"^({'|'.join(map(re.escape, words))}) ([A-Z][A-Z0-9_]+) ", re.M)
-    return [(words[m.group(1)], m.group(2)) for m in pattern.finditer(output)]
+    found = [(words[m.group(1)], m.group(2)) for m in pattern.finditer(output)]
+    return found if run_level else [p for p in found if p[1] not in RUN_LEVEL]
 
 
 def codes(output: str, labels: Labels) -> list[str]:

@@ -25,7 +25,7 @@ import openpyxl
 import yaml
 from openpyxl.utils import get_column_letter
 
-VOLATILE_KEYS = {"tool_version", "generated_at"}  # metadata keys whose values change between runs/releases
+VOLATILE_KEYS = {"tool_version", "generated_at", "token"}  # metadata keys that change between runs/releases (token: per-folder secret)
 MASK = "<volatile>"
 MAX_TEXT = 60  # longer strings are shortened
 

@@ -35,7 +35,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from cells import Cells, Ref, SectionHeader, Span, custom_properties_part, sheet_part, workbook_part
+from cells import Cells, HeaderRef, Ref, SectionHeader, Span, custom_properties_part, sheet_part, workbook_part
 from cli_output import codes as printed_codes, failure as failure_message
 from conftest import BASE_PLAN, UNO_TOOL
 from filler import Answers, fill_openpyxl
@@ -332,9 +332,9 @@ CASES = [
     Case("return for a unit the plan does not have",
          lambda e, d, r: filled(e, d / F(), mutate=edit_meta("unit_name unit_id", "区不存在局")),
          ("META_UNKNOWN_UNIT",), "error", None, 1, 1),
-    Case("metadata of another unit of the plan (rows are not its items)",
+    Case("metadata of another unit of the plan (the tab and 填报单位 still say the real unit)",
          lambda e, d, r: filled(e, d / F(), mutate=edit_meta("unit_name unit_id", "区文旅局")),
-         ("STRUCT_ROW_UNKNOWN", "STRUCT_ROW_MISSING", "STRUCT_LOCKED_EDITED"), "error", at(FIRST_INDICATOR), 1, 1),
+         ("META_IDENTITY_MISMATCH",), "error", HeaderRef("unit"), 1, 1),
     Case("metadata from an older plan version",
          lambda e, d, r: filled(e, d / F(), mutate=edit_meta("plan_fingerprint", "0000000000000000")),
          ("META_OLD_VERSION",), "warning", None, 0, 0),

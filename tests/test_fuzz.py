@@ -303,3 +303,111 @@ def test_fuzz_merge(base, mutations, data):
         assert {p.name: digest(p) for p in inbox.iterdir()} == before
         assert not list(tmp.rglob(".~xltool-*"))
         shutil.rmtree(tmp / "out")
+
+
+# Plan files -------------------------------------------------------------------------------------------
+#
+# `test_fuzz_plan_data`: the conftest base plan with random leaves replaced (random types, text
+# with control / zero-width / direction characters, huge or non-finite numbers, deep lists), dumped
+# as YAML or JSON; `test_fuzz_plan_yaml_text`: random YAML text built from anchors, aliases, flow
+# and block collections, tags and scalars. Property: `load_plan` gives a Plan or a coded
+# PlanFileError whose message renders from the label file, never anything else, in bounded time.
+
+from conftest import BASE_PLAN  # noqa: E402
+from xltoolkit.labels import get_labels  # noqa: E402
+from xltoolkit.plans import PlanFileError  # noqa: E402
+
+_ODD_TEXT = st.text(alphabet=st.sampled_from(list("区甲局 ,:-[]{}&*!#'\"\n\t") + ["\x00", "\x07", "\x1b", "\u200b",
+                                                                                    "\u202e", "\ufeff", "\u2028"]),
+                    max_size=30)
+_LEAF = st.one_of(st.none(), st.booleans(), st.integers(min_value=-10**30, max_value=10**30),
+                  st.floats(allow_nan=True, allow_infinity=True), _ODD_TEXT, st.text(max_size=300))
+_VALUE = st.recursive(_LEAF, lambda inner: st.one_of(st.lists(inner, max_size=4),
+                                                     st.dictionaries(st.text(max_size=8), inner, max_size=4)),
+                      max_leaves=20)
+
+
+def _paths(data, at=()):
+    yield at
+    if isinstance(data, dict):
+        for k, v in data.items():
+            yield from _paths(v, (*at, k))
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            yield from _paths(v, (*at, i))
+
+
+def _replace(data, at, value):
+    if not at:
+        return value
+    node = data
+    for part in at[:-1]:
+        node = node[part]
+    node[at[-1]] = value
+    return data
+
+
+def _loads_or_refuses(text: str, suffix: str) -> None:
+    import time
+
+    from xltoolkit.plans import load_plan as load
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"plan{suffix}"
+        path.write_text(text, encoding="utf-8", errors="surrogatepass")
+        started = time.perf_counter()
+        try:
+            load(str(path))
+        except PlanFileError as exc:
+            assert exc.code and exc.render(get_labels()).strip()
+        assert time.perf_counter() - started < 5
+
+
+@fuzz_settings(60)
+@given(data=st.data(), as_json=st.booleans())
+def test_fuzz_plan_data(data, as_json):
+    import copy
+
+    plan = copy.deepcopy(BASE_PLAN)
+    paths = list(_paths(plan))
+    for _ in range(data.draw(st.integers(1, 3))):
+        at = data.draw(st.sampled_from(paths))
+        plan = _replace(plan, at, data.draw(_VALUE))
+        paths = list(_paths(plan))
+    if as_json:
+        text = json.dumps(plan, ensure_ascii=False, allow_nan=True, default=str)
+    else:
+        import yaml
+
+        try:
+            text = yaml.safe_dump(plan, allow_unicode=True)
+        except yaml.YAMLError:
+            return
+    _loads_or_refuses(text, ".json" if as_json else ".yaml")
+
+
+_SCALAR_TEXT = st.sampled_from(["x", "1", "1.5", ".nan", "-.inf", "~", "yes", "2022-01-01", "'q'", '"\\x07"',
+                                "!!str 3", "!!binary aGk=", "!!python/object:os.system", "0x1F", "1_000", "<<"])
+
+
+@st.composite
+def _yaml_text(draw, depth=0):
+    anchors = draw(st.lists(st.sampled_from(["a", "b", "c"]), max_size=3))
+    kind = draw(st.sampled_from(["scalar", "flow_seq", "flow_map", "alias"] if depth < 4 else ["scalar", "alias"]))
+    anchor = f"&{anchors[0]} " if anchors and kind != "alias" and draw(st.booleans()) else ""
+    if kind == "scalar":
+        return anchor + draw(_SCALAR_TEXT)
+    if kind == "alias":
+        return "*" + draw(st.sampled_from(["a", "b", "c"]))
+    items = draw(st.lists(_yaml_text(depth + 1), max_size=6))
+    if kind == "flow_seq":
+        return anchor + "[" + ", ".join(items) + "]"
+    return anchor + "{" + ", ".join(f"k{i}: {v}" for i, v in enumerate(items)) + "}"
+
+
+@fuzz_settings(60)
+@given(body=st.lists(_yaml_text(), min_size=1, max_size=8), keys=st.lists(
+    st.sampled_from(["id", "title", "horizon", "units", "indicators", "chapters", "x", "<<"]), min_size=8, max_size=8))
+def test_fuzz_plan_yaml_text(body, keys):
+    text = "".join(f"{k}: {v}\n" for k, v in zip(keys, body))
+    _loads_or_refuses(text, ".yaml")

@@ -599,7 +599,10 @@ def test_filled_indicator_sheet_of_master_is_kept(tmp_path, generated14, plan14,
 
 
 def test_same_inputs_give_identical_files(tmp_path, generated14, plan14, labels, fixed_now):
-    again = generate(plan14, Period.parse(PERIOD), tmp_path, labels=labels, now=fixed_now)
+    from xltoolkit.identity import SECRET_NAME, read_secret
+
+    secret = read_secret(generated14.out_dir / SECRET_NAME)  # the same office secret (it keys identity tokens)
+    again = generate(plan14, Period.parse(PERIOD), tmp_path, labels=labels, now=fixed_now, secret=secret)
     pairs = [(generated14.master, again.master)]
     pairs += list(zip(sorted(generated14.returns), sorted(again.returns)))
     assert len(pairs) == 48  # the master and 47 returns

@@ -36,8 +36,9 @@ def plan():
 def outputs(plan, labels, tmp_path_factory):
     """The same plan generated serially and with two workers; the returns filled once."""
     root = tmp_path_factory.mktemp("parallel")
-    serial = generate(plan, PERIOD, root / "serial", labels=labels, now=NOW, jobs=1)
-    pooled = generate(plan, PERIOD, root / "pooled", labels=labels, now=NOW, jobs=2)
+    secret = b"\x01" * 32  # one office secret for both: identity tokens are keyed by it
+    serial = generate(plan, PERIOD, root / "serial", labels=labels, now=NOW, jobs=1, secret=secret)
+    pooled = generate(plan, PERIOD, root / "pooled", labels=labels, now=NOW, jobs=2, secret=secret)
     filled = root / "filled"
     fill_all(sorted(serial.returns), filled, plan, PERIOD, labels)
     (filled / "empty.xlsx").write_bytes(b"")  # a file that cannot be read

@@ -38,6 +38,8 @@ CASES = [
     ("tuple_too_long", lambda d: d.update(horizon=[2022, 2023, 2024]), "TOO_MANY_ITEMS", "horizon"),
     ("string_type", lambda d: d.update(title=5), "NOT_TEXT", "title"),
     ("empty", lambda d: d["units"][1].update(name="  "), "TEXT_EMPTY", "units[1].name"),
+    ("too_long", lambda d: d["units"][1].update(name="区" * 101), "TEXT_TOO_LONG", "units[1].name"),
+    ("invisible", lambda d: d["units"][1].update(name="区\u200b乙局"), "TEXT_INVISIBLE_CHAR", "units[1].name"),
     ("pattern", lambda d: d["units"][0].update(id="1x"), "ID_INVALID", "units[0].id"),
     ("enum", lambda d: d["units"][0].update(kind="dept"), "NOT_ONE_OF", "units[0].kind"),
     ("int_parsing", lambda d: d.update(horizon=[2022, "x"]), "NOT_INTEGER", "horizon[1]"),
@@ -188,6 +190,12 @@ def _file_failures(tmp_path, monkeypatch) -> list[PlanFileError]:
     assert error.code == "JSON_SYNTAX" and (error.line_no, error.column) == (4, 1)
     error = fails("no-such-plan")
     assert error.code == "PLAN_BUNDLED_NOT_FOUND" and error.params["bundled"] == plans.bundled_plan_names()
+    laughs = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(  # billion laughs: 10^9 nodes in 300 bytes
+        f"{c}: &{c} [{', '.join(['*' + p] * 10)}]\n" for p, c in zip("abcdefgh", "bcdefghi"))
+    (tmp_path / "laughs.yaml").write_text(laughs, encoding="utf-8")
+    assert fails(tmp_path / "laughs.yaml").code == "PLAN_TOO_MANY_NODES"
+    (tmp_path / "deep.json").write_text("[" * 100 + "]" * 100, encoding="utf-8")
+    assert fails(tmp_path / "deep.json").code == "PLAN_TOO_DEEP"
     small = tmp_path / "small.yaml"
     small.write_text("id: t\n", encoding="utf-8")
     monkeypatch.setattr(plans, "MAX_PLAN_BYTES", 3)

@@ -36,6 +36,8 @@ def handle_errors(func):
     def wrapper(*args, **kwargs):
         from .problems import XltoolError
 
+        if not os.environ.get("XLTOOL_DEBUG"):
+            sys.unraisablehook = _quiet_unraisable
         try:
             return func(*args, **kwargs)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
@@ -57,6 +59,12 @@ def handle_errors(func):
             raise click.exceptions.Exit(EXIT_FAILURE) from None
 
     return wrapper
+
+
+def _quiet_unraisable(unraisable) -> None:
+    """Errors Python can only report while collecting an object (a zip file closed on a full disk:
+    "Exception ignored in: <function ZipFile.__del__>"): the failure itself has been reported
+    already, as one coded message; no traceback on the console."""
 
 
 def _load(plan_ref: Optional[str]):
@@ -196,11 +204,13 @@ def plan_show(plan_ref: Optional[str], as_json: bool) -> None:
     if p.units:
         echo(lab["cli.plan_units_title"])
     warnings = []
+    from collections import Counter
+
+    counts = {key: Counter(n for item in items for n in getattr(item, role)) for key, items, role in (
+        ("il", p.indicators, "lead_units"), ("ir", p.indicators, "responsible_units"),
+        ("tl", p.tasks, "lead_units"), ("tr", p.tasks, "responsible_units"))}  # one pass, not units x items
     for u in p.units:
-        il = sum(1 for i in p.indicators if u.name in i.lead_units)
-        ir = sum(1 for i in p.indicators if u.name in i.responsible_units)
-        tl = sum(1 for t in p.tasks if u.name in t.lead_units)
-        tr = sum(1 for t in p.tasks if u.name in t.responsible_units)
+        il, ir, tl, tr = (counts[k][u.name] for k in ("il", "ir", "tl", "tr"))
         echo(lab.fmt("cli.plan_unit_line", name=u.name, kind=lab["unit_kind." + u.kind.value],
                      il=il, ir=ir, tl=tl, tr=tr))
         if il + ir + tl + tr == 0:
@@ -300,6 +310,12 @@ def generate(plan_ref: Optional[str], period: Optional[str], out_dir: Path, pass
                  labels=lab, jobs=jobs)
     for path, reason in result.kept:
         click.echo(lab.fmt("cli.warning", message=lab.fmt("cli.generate_kept", path=path, reason=reason)), err=True)
+    from .writing.matrix_list import GRID_MAX_CELLS, matrix_as_list
+
+    if result.master is not None and matrix_as_list(p, p.reporting_units):
+        click.echo(lab.fmt("cli.warning", message=lab.fmt(
+            "cli.generate_matrix_list", units=len(p.reporting_units), items=len(p.indicators) + len(p.tasks),
+            limit=f"{GRID_MAX_CELLS:,}")), err=True)
     if not p.reporting_units:
         click.echo(lab.fmt("cli.warning", message=lab["cli.generate_no_units"]), err=True)
     lonely = p.collectives_without_members
@@ -308,6 +324,9 @@ def generate(plan_ref: Optional[str], period: Optional[str], out_dir: Path, pass
                                                           units="、".join(u.name for u in lonely))), err=True)
     click.echo(lab.fmt("cli.generate_done", master=result.master or "-", returns=len(result.returns),
                        folder=out_dir / "returns", seconds=result.seconds))
+    if result.secret_created is not None:
+        click.echo(lab.fmt("cli.generate_secret_created", path=result.secret_created), err=True)
+
 
 
 def _progress(label: str):
@@ -322,18 +341,26 @@ def _progress(label: str):
 
 
 def _read_for_plan(paths: tuple[Path, ...], plan_ref: Optional[str], period_text: Optional[str],
-                   command: str = "validate"):
+                   command: str = "validate", outputs: tuple = ()):
     """Collect and read the inputs; choose the plan (given, else the returns' own) and the period.
+
+    `outputs` (files.OutputTarget): refused before anything is read when one is an input, inside
+    a scanned folder (feedback), or not a regular file.
 
     When no period can be told and no file is readable as a workbook, the files' own problems
     (FILE_NOT_XLSX, FILE_EMPTY …) are what the user needs to hear: they are printed and the command
     ends (validate: exit 1, problems found; merge: exit 2, nothing could be done)."""
-    from .merge import NoInputError, collect_inputs, find_plan, infer_period, scan_inputs
+    from .files import check_output_target, check_outputs_apart
+    from .merge import NoInputError, collect_inputs, find_plan, infer_period, input_folders, own_summary, scan_inputs
 
     lab = _labels()
     inputs = collect_inputs(paths)
     if not inputs:
         raise NoInputError("INPUT_NONE", paths=", ".join(str(p) for p in paths))
+    check_outputs_apart(outputs, [i.path for i in inputs], input_folders(paths), replaceable=own_summary)
+    for out in outputs:
+        if not out.folder:
+            check_output_target(out.path)
     # Only the identity of each file now (for the plan and period); check_files reads each fully.
     files = scan_inputs(inputs, lab, need_meta=plan_ref is None or not period_text)
     p = _load(plan_ref) if plan_ref is not None else find_plan(files, paths)
@@ -344,6 +371,19 @@ def _read_for_plan(paths: tuple[Path, ...], plan_ref: Optional[str], period_text
         if per is None:
             _unreadable_files_or_fail(files, lab, command)
     return p, per, files
+
+
+def _secrets(paths: tuple[Path, ...], secret_file: Optional[Path], to_stderr: bool) -> tuple[bytes, ...]:
+    """The office secrets for identity tokens; when there is none, one coded warning for the run."""
+    from .identity import find_secrets, secret_candidates
+
+    found, _where = find_secrets(paths, secret_file)
+    if not found:
+        lab = _labels()
+        places = "、".join(str(p) for p in secret_candidates(paths))
+        click.echo(f"{lab['severity.warning']} META_TOKEN_UNCHECKED "
+                   + lab.fmt("problems.META_TOKEN_UNCHECKED", places=places), err=to_stderr)
+    return tuple(found)
 
 
 def _unreadable_files_or_fail(files, lab, command: str) -> None:
@@ -368,7 +408,7 @@ def _unreadable_files_or_fail(files, lab, command: str) -> None:
 
 
 @main.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path, readable=False))
 @click.option("--plan", "plan_ref", metavar="PLAN")
 @click.option("--period", metavar="PERIOD")
 @click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path), default=None)
@@ -376,10 +416,12 @@ def _unreadable_files_or_fail(files, lab, command: str) -> None:
 @click.option("--feedback", "feedback_dir", type=click.Path(file_okay=False, path_type=Path), default=None)
 @click.option("--on-duplicate", type=click.Choice(["error", "newest"]), default="error", show_default=True)
 @click.option("--jobs", "jobs", default="auto", show_default=True, metavar="N", callback=_jobs)
+@click.option("--secret", "secret_file", type=click.Path(dir_okay=False, path_type=Path, readable=False),
+              default=None, envvar="XLTOOL_SECRET")
 @handle_errors
 def merge(paths: tuple[Path, ...], plan_ref: Optional[str], period: Optional[str], out_path: Optional[Path],
           json_path: Optional[Path], feedback_dir: Optional[Path], on_duplicate: str,
-          jobs: Optional[int]) -> None:
+          jobs: Optional[int], secret_file: Optional[Path]) -> None:
     """Check every return in PATHS (files or folders) and build the consolidated summary.
 
     Exit code 0: no errors; 1: problems were found (the summary is still written from everything
@@ -390,16 +432,28 @@ def merge(paths: tuple[Path, ...], plan_ref: Optional[str], period: Optional[str
     from .merge import (FeedbackOutput, JsonOutput, MergeOptions, MergeRequest, SummaryOutput,
                         default_summary_path, merge as run)
 
+    from .files import OutputTarget, check_output_target, check_outputs_apart
+
     started = time.perf_counter()
     lab = _labels()
-    p, per, files = _read_for_plan(paths, plan_ref, period, command="merge")
+    targets = [OutputTarget(path, option, folder) for path, option, folder in (
+        (out_path, "--out", False), (json_path, "--json", False), (feedback_dir, "--feedback", True))
+        if path is not None]
+    p, per, files = _read_for_plan(paths, plan_ref, period, command="merge", outputs=tuple(targets))
     out = out_path or default_summary_path(p, per)
+    if out_path is None:  # the default summary path is known only now: the same checks
+        from .merge import own_summary
+
+        check_outputs_apart([OutputTarget(out, "--out"), *targets], [f.input.path for f in files],
+                            replaceable=own_summary)
+        check_output_target(out)
+    secrets = _secrets(paths, secret_file, to_stderr=True)
     outputs = [SummaryOutput(out)]
     if json_path is not None:
         outputs.append(JsonOutput(json_path))
     if feedback_dir is not None:
         outputs.append(FeedbackOutput(feedback_dir))
-    request = MergeRequest(p, per, files, MergeOptions(on_duplicate=on_duplicate, jobs=jobs))
+    request = MergeRequest(p, per, files, MergeOptions(on_duplicate=on_duplicate, jobs=jobs, secrets=secrets))
     outcome = run(request, outputs, lab, progress=_progress(lab["cli_merge.progress"]))
     c = outcome.consolidation
     for problem in c.problems:
@@ -422,12 +476,15 @@ def merge(paths: tuple[Path, ...], plan_ref: Optional[str], period: Optional[str
 
 
 @main.command()
-@click.argument("returns", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("returns", nargs=-1, required=True, type=click.Path(path_type=Path, readable=False))
 @click.option("--plan", "plan_ref", metavar="PLAN")
 @click.option("--period", metavar="PERIOD")
 @click.option("--strict", is_flag=True)
+@click.option("--secret", "secret_file", type=click.Path(dir_okay=False, path_type=Path, readable=False),
+              default=None, envvar="XLTOOL_SECRET")
 @handle_errors
-def validate(returns: tuple[Path, ...], plan_ref: Optional[str], period: Optional[str], strict: bool) -> None:
+def validate(returns: tuple[Path, ...], plan_ref: Optional[str], period: Optional[str], strict: bool,
+             secret_file: Optional[Path]) -> None:
     """Check filled returns before sending them: prints every problem with its cell.
 
     Exit code 0: no errors (warnings allowed unless --strict); 1: problems; 2: nothing could be checked.
@@ -436,7 +493,8 @@ def validate(returns: tuple[Path, ...], plan_ref: Optional[str], period: Optiona
 
     lab = _labels()
     p, per, files = _read_for_plan(returns, plan_ref, period)
-    results = check_files(files, p, per, lab, progress=_progress(lab["cli_merge.progress"]))
+    secrets = _secrets(returns, secret_file, to_stderr=False)  # not counted by --strict: a run-level note
+    results = check_files(files, p, per, lab, progress=_progress(lab["cli_merge.progress"]), secrets=secrets)
     errors = warnings = 0
     for r in results:
         for problem in r.problems:

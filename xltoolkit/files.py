@@ -5,9 +5,12 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import stat
 import tempfile
+import time
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterable, Iterator, Optional
 
 from .problems import XltoolError
 
@@ -16,6 +19,11 @@ _RESERVED = {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$", *(f"COM{i}" for i 
              *(f"LPT{i}" for i in range(10)), "COM¹", "COM²", "COM³", "LPT¹", "LPT²", "LPT³"}
 MAX_NAME_CHARS = 80
 TEMP_PREFIX = ".~xltool-"  # temporary files of atomic writes (skipped as inputs, never published)
+# Exactly the names xltool's temporaries get (tempfile: 8 random characters; backups "bak-"):
+# only such files are ever swept away as debris of a killed run.
+TEMP_NAME = re.compile(r"^\.~xltool-(?:bak-)?[a-z0-9_]{8}(?:\.[A-Za-z0-9]{1,8})?$")
+STALE_SECONDS = 60  # a temporary older than this (before the run started) is debris of a killed run
+_RUN_STARTED = time.time()
 MAX_NAME_BYTES = 180  # UTF-8 bytes; file systems allow 255 per name, suffixes like "_退回修改.xlsx" need room
 
 
@@ -64,6 +72,8 @@ def atomic_path(target: Path) -> Iterator[str]:
     A crash or error leaves `target` as it was and removes the temporary file.
     """
     ensure_dir(target.parent)
+    check_output_target(target)
+    sweep_stale(target.parent)
     try:
         fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=target.suffix, dir=target.parent)
         os.close(fd)
@@ -100,7 +110,11 @@ def _reason(exc: OSError) -> str:
     import errno
 
     name = errno.errorcode.get(exc.errno or 0, "")
-    return f"{name} {exc.strerror}".strip() if exc.strerror else (name or type(exc).__name__)
+    if exc.strerror:
+        return f"{name} {exc.strerror}".strip()
+    if not name and exc.args and isinstance(exc.args[0], str) and exc.args[0]:  # a writer's own text
+        return exc.args[0][:200]
+    return name or type(exc).__name__
 
 
 def _umask() -> int:
@@ -120,6 +134,8 @@ class Staging:
 
     def __init__(self) -> None:
         self._staged: list[tuple[str, Path]] = []
+        self._swept: set[Path] = set()
+        self._modes: dict[str, int] = {}  # temporary -> mode it is published with, when not the default
 
     def __enter__(self) -> "Staging":
         return self
@@ -127,25 +143,38 @@ class Staging:
     def __exit__(self, exc_type, exc, tb) -> None:
         self.discard()
 
-    def path(self, target: Path) -> str:
-        """A temporary path to write `target` to (its folder is created and checked now)."""
+    def path(self, target: Path, *, mode: Optional[int] = None) -> str:
+        """A temporary path to write `target` to (its folder is created and checked now). `mode`:
+        the published file's permissions (default: 0666 less the umask; 0o600 for a secret)."""
         target = Path(target)
         ensure_dir(target.parent)
+        check_output_target(target)
+        if target.parent not in self._swept:
+            self._swept.add(target.parent)
+            sweep_stale(target.parent)
         try:
             fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=target.suffix, dir=target.parent)
             os.close(fd)
         except OSError as exc:
             raise OutputError("OUTPUT_UNWRITABLE", path=target, reason=_reason(exc)) from None
         self._staged.append((tmp, target))
+        if mode is not None:
+            self._modes[tmp] = mode
         return tmp
 
+    @property
+    def staged(self) -> list[tuple[str, Path]]:
+        """(temporary path, target) of every file staged and not committed yet."""
+        return list(self._staged)
+
     def commit(self) -> None:
+        _test_pause("XLTOOL_TEST_PAUSE_BEFORE_COMMIT")
         mode = 0o666 & ~_umask()
         backups: list[tuple[str, Path]] = []
         done: list[Path] = []
         try:
             for tmp, target in self._staged:
-                os.chmod(tmp, mode)  # mkstemp creates 0600; outputs are ordinary files
+                os.chmod(tmp, self._modes.get(tmp, mode))  # mkstemp creates 0600; outputs are ordinary files
                 if target.exists():
                     backup = tempfile.mktemp(prefix=TEMP_PREFIX + "bak-", dir=target.parent)
                     os.link(target, backup)
@@ -181,3 +210,158 @@ class Staging:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
         self._staged = []
+
+
+def _test_pause(variable: str) -> None:
+    """A test hook: sleep for the seconds in `variable` (a test kills the process meanwhile)."""
+    seconds = os.environ.get(variable)
+    if seconds:
+        time.sleep(float(seconds))
+
+
+# Debris of killed runs ------------------------------------------------------------------------------
+
+
+def sweep_stale(folder: Path, *, started: Optional[float] = None, age: float = STALE_SECONDS) -> list[Path]:
+    """Remove xltool's own temporaries (`TEMP_NAME`) in `folder` that were last modified more than
+    `age` seconds before this run started: what a run killed mid-write (kill -9, power cut) left.
+    A temporary of a run still going is younger than that and is left alone; nothing else is
+    touched. Returns what was removed."""
+    limit = (_RUN_STARTED if started is None else started) - age
+    removed = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        if not TEMP_NAME.match(entry.name):
+            continue
+        try:
+            info = entry.stat(follow_symlinks=False)
+            if stat.S_ISREG(info.st_mode) and info.st_mtime < limit:
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+        except OSError:
+            continue
+    return removed
+
+
+# Regular files only ---------------------------------------------------------------------------------
+
+
+def file_kind(mode: int) -> str:
+    """What a non-regular file is, as a label key under ``file_kind``."""
+    for test, kind in ((stat.S_ISDIR, "folder"), (stat.S_ISFIFO, "fifo"), (stat.S_ISCHR, "device"),
+                       (stat.S_ISBLK, "device"), (stat.S_ISSOCK, "socket")):
+        if test(mode):
+            return kind
+    return "other"
+
+
+def not_regular(path: Path) -> Optional[str]:
+    """None for a regular file (or a symbolic link to one) or a path that does not exist, else what
+    it is (``fifo``, ``device``, ``folder`` …). Only `os.stat`: never an open that could block."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return None if stat.S_ISREG(info.st_mode) else file_kind(info.st_mode)
+
+
+def open_regular(path: Path) -> int:
+    """A read-only descriptor of `path`, opened without blocking (a FIFO swapped in after a check
+    would otherwise hang the open) and checked to be a regular file. Raises OSError, or
+    `NotRegularError` with the kind."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise NotRegularError(file_kind(info.st_mode))
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+class NotRegularError(OSError):
+    def __init__(self, kind: str):
+        super().__init__(kind)
+        self.kind = kind
+
+
+def check_output_target(target: Path) -> None:
+    """An output may replace a regular file or be new; a FIFO, device or folder at its path is
+    refused (OUTPUT_NOT_REGULAR) before anything is opened."""
+    kind = not_regular(target)
+    if kind is not None:
+        raise OutputError("OUTPUT_NOT_REGULAR", path=target, kind=_kind_label(kind))
+
+
+def _kind_label(kind: str):
+    from .problems import LabelRef
+
+    return LabelRef(f"file_kind.{kind}")
+
+
+# Outputs are never inputs ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OutputTarget:
+    """An output a command will write: a file (`--out`, `--json`, a database, a report) or a folder
+    it writes files into (`--feedback`), and the option that names it (for messages)."""
+
+    path: Path
+    option: str
+    folder: bool = False
+
+
+def _real(path: Path) -> Path:
+    """The real path (symbolic links resolved, relative parts removed), existing or not."""
+    try:
+        return Path(os.path.realpath(path))
+    except (OSError, ValueError):
+        return Path(os.path.abspath(path))
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)  # also catches hard links and case-insensitive file systems
+    except OSError:
+        return _real(a) == _real(b)
+
+
+def _inside(inner: Path, outer: Path) -> bool:
+    inner, outer = _real(inner), _real(outer)
+    return inner == outer or outer in inner.parents
+
+
+def check_outputs_apart(outputs: Iterable[OutputTarget], input_files: Iterable[Path],
+                        input_folders: Iterable[Path] = (),
+                        replaceable: Optional[Callable[[OutputTarget, Path], bool]] = None) -> None:
+    """Refuse, before anything is read or written, an output that is an input: an output file that
+    is (resolved, or the same file by device and inode) one of `input_files`; an output folder
+    inside (or equal to) a folder being scanned for inputs, or holding an input file directly;
+    two outputs at one path. Raises OutputError (OUTPUT_OVER_INPUT, OUTPUT_INSIDE_INPUT, OUTPUT_TWICE)
+    naming both paths. `replaceable(output, input)` may allow one case: an input that is this very
+    output from an earlier run (a summary written into the folder it reads, skipped as input)."""
+    outputs = list(outputs)
+    files = [Path(p) for p in input_files]
+    folders = [Path(p) for p in input_folders]
+    seen: dict[Path, OutputTarget] = {}
+    for out in outputs:
+        real = _real(out.path)
+        if real in seen:
+            raise OutputError("OUTPUT_TWICE", path=out.path, option=out.option, other=seen[real].option)
+        seen[real] = out
+        if out.folder:
+            for folder in folders:
+                if _inside(out.path, folder):
+                    raise OutputError("OUTPUT_INSIDE_INPUT", path=out.path, input=folder)
+            for f in files:
+                if _real(f.parent) == real:
+                    raise OutputError("OUTPUT_INSIDE_INPUT", path=out.path, input=f)
+            continue
+        for f in files:
+            if _same_file(out.path, f) and not (replaceable is not None and replaceable(out, f)):
+                raise OutputError("OUTPUT_OVER_INPUT", path=out.path, input=f)

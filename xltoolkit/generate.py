@@ -1,7 +1,10 @@
 """`generate`: plan + period -> master workbook and one return workbook per unit.
 
 Never overwrites a workbook that someone has filled in (unless forced): such files are kept and
-reported. Every file is written atomically (temporary file, then one rename).
+reported. All or nothing: every file (master, returns, the office secret of a new output folder) is
+written to a temporary file beside its target, by worker processes when there are many; the parent
+publishes them all with `files.Staging` only when every one was written, so a failure (a full disk
+in any worker) leaves the output folder as it was.
 """
 
 from __future__ import annotations
@@ -13,7 +16,8 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from . import FORM_VERSION, __version__
-from .files import OutputError, atomic_path, ensure_dir, safe_filename, unique_names
+from .files import OutputError, Staging, as_output_error, check_output_target, ensure_dir, safe_filename, unique_names
+from .identity import SECRET_NAME, folder_secret, secret_text, token
 from .labels import Labels, get_labels
 from .metadata import ReturnMeta
 from .model import Period, PeriodKind, Plan
@@ -32,6 +36,7 @@ class GenerateResult:
     master: Optional[Path] = None
     returns: list[Path] = field(default_factory=list)
     kept: list[tuple[Path, str]] = field(default_factory=list)  # (file, reason) not overwritten
+    secret_created: Optional[Path] = None  # the office secret, when this run created it
     seconds: float = 0.0
 
 
@@ -75,9 +80,12 @@ def _keep_reason(path: Path, labels: Labels) -> Optional[str]:
 
 def generate(plan: Plan, period: Period, out_dir: Path, *, password: Optional[str] = None, force: bool = False,
              progress: Optional[Progress] = None, labels: Optional[Labels] = None,
-             now: Optional[dt.datetime] = None, jobs: Optional[int] = None) -> GenerateResult:
+             now: Optional[dt.datetime] = None, jobs: Optional[int] = None,
+             secret: Optional[bytes] = None) -> GenerateResult:
     """Write the master and the returns. `jobs`: worker processes (None = auto, 1 = serial); the
-    files are the same either way."""
+    files are the same either way. `secret`: the office secret to key identity tokens with (default:
+    the output folder's `.xltool-secret`, created on first use); the same plan, period, time and
+    secret give byte-identical files."""
     labels = labels or get_labels()
     reason = plan.accepts(period)
     if reason:
@@ -89,16 +97,46 @@ def generate(plan: Plan, period: Period, out_dir: Path, *, password: Optional[st
     stamp = (now or dt.datetime.now()).replace(microsecond=0).isoformat()
     master_path, return_paths = output_paths(plan, period, out_dir, labels)
     units = plan.reporting_units
-    job = _Job(plan, period, labels, password, force, stamp, fingerprint(plan), unit_sheet_names(plan, labels))
-    if units:
-        ensure_dir(out_dir / RETURNS_DIR)
-    # Work items: 0 is the master (the largest, first), n >= 1 is the return of units[n - 1].
-    items = [(0, str(master_path)), *((n, str(return_paths[u.name])) for n, u in enumerate(units, start=1))]
-    with mapped(job, "write", items, resolve_jobs(jobs, len(units)), max_chunk=8) as outcomes:
-        for n, (index, path_text, keep) in enumerate(outcomes, start=1):
-            _record(result, index, Path(path_text), keep)
-            if progress:
-                progress(n, len(items), Path(path_text).name)
+    targets = [master_path, *(return_paths[u.name] for u in units)]
+    for target in targets:  # a FIFO, device or folder at an output path: refused before any open
+        check_output_target(target)
+    if secret is not None:
+        existing = (out_dir / SECRET_NAME).exists()
+    else:
+        secret, existing = folder_secret(out_dir)
+    job = _Job(plan, period, labels, password, force, stamp, fingerprint(plan), unit_sheet_names(plan, labels),
+               secret)
+    returns_dir = out_dir / RETURNS_DIR
+    made_returns_dir = bool(units) and not returns_dir.exists()
+    try:
+        with Staging() as staging:
+            if not existing:  # a new output folder: its secret is published with the rest, mode 0600
+                tmp = staging.path(out_dir / SECRET_NAME, mode=0o600)
+                with open(tmp, "w", encoding="ascii") as fh:
+                    fh.write(secret_text(secret))
+            # Work items: 0 is the master (the largest, first), n >= 1 is the return of units[n - 1];
+            # each is written to its temporary (made here), published below only when all are.
+            items = [(n, str(target), staging.path(target)) for n, target in enumerate(targets)]
+            temporaries = {n: tmp for n, _, tmp in items}
+            with mapped(job, "write", items, resolve_jobs(jobs, len(units)), max_chunk=8) as outcomes:
+                for n, (index, path_text, keep, failure) in enumerate(outcomes, start=1):
+                    if failure is not None:
+                        raise OutputError(failure[0], path=Path(path_text), reason=failure[1])
+                    if keep:
+                        staging.drop(temporaries[index])
+                    _record(result, index, Path(path_text), keep)
+                    if progress:
+                        progress(n, len(items), Path(path_text).name)
+            staging.commit()
+            if not existing:
+                result.secret_created = out_dir / SECRET_NAME
+    except BaseException:
+        if made_returns_dir:  # leave the folder as it was
+            try:
+                returns_dir.rmdir()
+            except OSError:
+                pass
+        raise
     result.seconds = time.perf_counter() - started
     return result
 
@@ -124,20 +162,24 @@ class _Job:
     stamp: str
     fp: str
     sheet_names: dict[str, str]
+    secret: bytes = b""  # the output folder's office secret: keys each return's identity token
 
     def meta_for(self, unit_id: str, unit_name: str, kind: str) -> ReturnMeta:
+        tok = token(self.secret, self.plan.id, self.fp, unit_id, self.period.code) if self.secret and kind == "return" else ""
         return ReturnMeta(plan_id=self.plan.id, plan_fingerprint=self.fp, unit_id=unit_id, unit_name=unit_name,
                           period=self.period.code, form_version=FORM_VERSION, tool_version=__version__,
-                          generated_at=self.stamp, kind=kind)
+                          generated_at=self.stamp, kind=kind, token=tok)
 
-    def write(self, item: tuple[int, str]) -> tuple[int, str, Optional[str]]:
-        """Write the master (index 0) or a return; (index, path, reason it was kept or None)."""
-        index, path_text = item
+    def write(self, item: tuple[int, str, str]) -> tuple[int, str, Optional[str], Optional[tuple[str, str]]]:
+        """Write the master (index 0) or a return into its temporary path; (index, path, reason it
+        was kept or None, failure as (code, reason) or None). A failure to write comes back as data
+        (never a traceback from a worker); the parent then publishes nothing."""
+        index, path_text, tmp = item
         path = Path(path_text)
         keep = None if self.force else _keep_reason(path, self.labels)
         if keep:
-            return index, path_text, keep
-        with atomic_path(path) as tmp:
+            return index, path_text, keep, None
+        try:
             if index == 0:
                 from .writing.master import write_master
 
@@ -149,7 +191,27 @@ class _Job:
                 unit = self.plan.reporting_units[index - 1]
                 write_return(tmp, self.plan, unit, self.period, self.sheet_names[unit.name],
                              self.meta_for(unit.id, unit.name, "return"), self.labels, self.password)
-        return index, path_text, None
+        except Exception as exc:
+            failure = as_output_error(exc, path)
+            if failure is None:
+                raise
+            _collect_quietly()
+            return index, path_text, None, (failure.code, str(failure.params.get("reason", "")))
+        return index, path_text, None, None
+
+
+def _collect_quietly() -> None:
+    """Collect the writer's half-closed zip file now, without the interpreter printing "Exception
+    ignored in: <function ZipFile.__del__>" when closing it fails again (the disk is still full)."""
+    import gc
+    import sys
+
+    hook = sys.unraisablehook
+    sys.unraisablehook = lambda unraisable: None
+    try:
+        gc.collect()
+    finally:
+        sys.unraisablehook = hook
 
 
 __all__ = ["GenerateResult", "OutputError", "default_period", "generate", "output_paths", "resolve_jobs"]

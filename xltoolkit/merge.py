@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import stat
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Optional
 
 from .consolidation import Consolidation, consolidate
-from .files import OutputError, Staging, as_output_error, ensure_dir, safe_filename, unique_names
+from .files import (NotRegularError, OutputError, Staging, as_output_error, ensure_dir, file_kind, open_regular,
+                    safe_filename, unique_names)
 from .labels import Labels
 from .metadata import ReturnMeta
 from .model import Period, Plan
@@ -33,6 +36,7 @@ Progress = Callable[[int, int, str], None]
 class InputFile:
     path: Path
     display: str  # shown in messages: the path relative to the folder the user named
+    not_regular: Optional[str] = None  # what it is when not a regular file (fifo, device …): refused unread
 
     @property
     def is_lock_file(self) -> bool:
@@ -45,27 +49,76 @@ class NoInputError(XltoolError):
 
 
 def collect_inputs(paths: Iterable[Path]) -> list[InputFile]:
-    """Files named directly, and candidate files found recursively in folders (sorted, no repeats)."""
+    """Files named directly, and candidate files found recursively in folders (sorted, no repeats).
+
+    Nothing is opened here: only `os.stat`. A named path or a candidate that is not a regular file
+    (a FIFO, a device: opening one could block forever) is listed with what it is and refused
+    unread (FILE_NOT_REGULAR); a named file that cannot be read is listed and reported
+    (FILE_UNREADABLE) while the others are checked."""
     found: list[InputFile] = []
     seen: set[Path] = set()
     for given in paths:
         given = Path(given)
-        if given.is_dir():
-            for p in sorted(given.rglob("*")):
-                if p.is_file() and p.suffix.lower() in CANDIDATE_SUFFIXES:
-                    _add(found, seen, p, str(p.relative_to(given)))
-        elif given.exists():
+        try:
+            info = os.stat(given)
+        except (FileNotFoundError, NotADirectoryError):
+            raise NoInputError("INPUT_NOT_FOUND", path=given) from None
+        except OSError:  # a folder on the way cannot be searched: reported as unreadable
             _add(found, seen, given, given.name)
+            continue
+        if stat.S_ISDIR(info.st_mode):
+            for p in sorted(given.rglob("*")):
+                if p.suffix.lower() not in CANDIDATE_SUFFIXES:
+                    continue
+                try:
+                    mode = os.stat(p).st_mode
+                except OSError:  # a dangling link
+                    continue
+                if stat.S_ISDIR(mode):
+                    continue  # a folder named like a workbook: searched, not read
+                _add(found, seen, p, str(p.relative_to(given)),
+                     None if stat.S_ISREG(mode) else file_kind(mode))
         else:
-            raise NoInputError("INPUT_NOT_FOUND", path=given)
+            _add(found, seen, given, given.name, None if stat.S_ISREG(info.st_mode) else file_kind(info.st_mode))
     return found
 
 
-def _add(found: list[InputFile], seen: set[Path], path: Path, display: str) -> None:
-    key = path.resolve()
+def input_folders(paths: Iterable[Path]) -> list[Path]:
+    """The folders among the paths given (searched for returns): no output may be inside one."""
+    return [Path(p) for p in paths if Path(p).is_dir()]
+
+
+def _add(found: list[InputFile], seen: set[Path], path: Path, display: str, not_regular: Optional[str] = None) -> None:
+    try:
+        key = path.resolve()
+    except OSError:
+        key = path.absolute()
     if key not in seen:
         seen.add(key)
-        found.append(InputFile(path, display))
+        found.append(InputFile(path, display, not_regular))
+
+
+def own_summary(output, path: Path) -> bool:
+    """Whether `output` (files.OutputTarget) may replace the input `path`: only the summary output,
+    and only over a summary workbook xltool wrote (its document properties say so; nothing else of
+    the file is read). A merge writing its summary into the folder it reads replaces its own."""
+    if output.option != "--out" or precheck(InputFile(Path(path), Path(path).name)) is not None:
+        return False
+    return str(read_custom_properties(Path(path)).get("kind", "")) == "summary"
+
+
+def precheck(item: InputFile) -> Optional[ReturnFileError]:
+    """Why `item` must not be read at all, or None: not a regular file (checked again on an open
+    that cannot block, in case the file was swapped since it was listed), or unreadable."""
+    if item.not_regular:
+        return ReturnFileError("FILE_NOT_REGULAR", item.not_regular)
+    try:
+        os.close(open_regular(item.path))
+    except NotRegularError as exc:
+        return ReturnFileError("FILE_NOT_REGULAR", exc.kind)
+    except OSError as exc:
+        return ReturnFileError("FILE_UNREADABLE", exc.strerror or type(exc).__name__)
+    return None
 
 
 @dataclass
@@ -90,9 +143,11 @@ def read_inputs(inputs: list[InputFile], labels: Labels, progress: Optional[Prog
     for n, item in enumerate(inputs, start=1):
         rf = ReadFile(item)
         if not item.is_lock_file:
+            rf.failure = precheck(item)
             try:
-                rf.mtime = item.path.stat().st_mtime
-                rf.raw = read_return(item.path, labels)
+                if rf.failure is None:
+                    rf.mtime = item.path.stat().st_mtime
+                    rf.raw = read_return(item.path, labels)
             except ReturnFileError as exc:
                 rf.failure = exc
         out.append(rf)
@@ -114,10 +169,12 @@ def scan_inputs(inputs: list[InputFile], labels: Labels, *, need_meta: bool = Tr
     for item in inputs:
         rf = ReadFile(item)
         if not item.is_lock_file:
+            rf.failure = precheck(item)
             try:
-                rf.mtime = item.path.stat().st_mtime
-                if need_meta:
-                    rf.meta = _quick_identity(item.path) or read_return(item.path, labels, meta_only=True).meta
+                if rf.failure is None:
+                    rf.mtime = item.path.stat().st_mtime
+                    if need_meta:
+                        rf.meta = _quick_identity(item.path) or read_return(item.path, labels, meta_only=True).meta
             except ReturnFileError as exc:
                 rf.failure = exc
         out.append(rf)
@@ -191,9 +248,10 @@ def infer_period(files: list[ReadFile], plan: Plan) -> Optional[Period]:
 class _Checker:
     """Reads (when not read yet) and checks one file; sent once to each worker process."""
 
-    def __init__(self, plan: Plan, period: Period, labels: Labels):
+    def __init__(self, plan: Plan, period: Period, labels: Labels, secrets: tuple[bytes, ...] = ()):
         self.plan, self.period, self.labels = plan, period, labels
         self.fp = fingerprint(plan)
+        self.secrets = tuple(secrets)
 
     def check(self, f: ReadFile) -> ReturnResult:
         path, display = str(f.input.path), f.input.display
@@ -204,14 +262,17 @@ class _Checker:
         else:
             raw, failure = f.raw, None
             if raw is None:
+                failure = precheck(f.input)  # again: it may have been swapped since it was listed
                 try:
-                    raw = read_return(f.input.path, self.labels)
+                    if failure is None:
+                        raw = read_return(f.input.path, self.labels)
                 except ReturnFileError as exc:
                     failure = exc
             if failure is not None:
                 result = file_failure(path, display, failure, self.labels)
             else:
-                result = validate_return(raw, self.plan, self.period, self.fp, self.labels, display)
+                result = validate_return(raw, self.plan, self.period, self.fp, self.labels, display,
+                                         secrets=self.secrets)
         result.mtime = f.mtime
         return result
 
@@ -224,10 +285,12 @@ class _Checker:
 
 
 def check_files(files: list[ReadFile], plan: Plan, period: Period, labels: Labels, *,
-                jobs: Optional[int] = None, progress: Optional[Progress] = None) -> list[ReturnResult]:
+                jobs: Optional[int] = None, progress: Optional[Progress] = None,
+                secrets: tuple[bytes, ...] = ()) -> list[ReturnResult]:
     """Check every file, in order; files not read yet are read here, one at a time. `jobs`: worker
-    processes (None = auto: all cores from PARALLEL_THRESHOLD files up; 1 = serial); same results."""
-    checker = _Checker(plan, period, labels)
+    processes (None = auto: all cores from PARALLEL_THRESHOLD files up; 1 = serial); same results.
+    `secrets`: office secrets to verify identity tokens with (empty: not verified)."""
+    checker = _Checker(plan, period, labels, secrets)
     units = {u.id: u for u in plan.units}
     workers = resolve_jobs(jobs, len(files))
     results: list[ReturnResult] = []
@@ -253,6 +316,7 @@ class MergeOptions:
     on_duplicate: str = "error"
     jobs: Optional[int] = None
     now: Optional[dt.datetime] = None
+    secrets: tuple[bytes, ...] = ()  # office secrets for identity tokens (identity.find_secrets)
 
 
 @dataclass
@@ -335,6 +399,9 @@ class FeedbackOutput(Output):
         return self.folder
 
     def write(self, result: MergeResult, labels: Labels, staging: Staging) -> list[Path]:
+        import functools
+
+        from .identity import mark_feedback
         from .writing.feedback import write_feedback
 
         ensure_dir(self.folder)
@@ -348,8 +415,9 @@ class FeedbackOutput(Output):
             if target.resolve() == Path(r.path).resolve():
                 raise OutputError("OUTPUT_OVER_INPUT", path=target, input=r.path)
             tmp = staging.path(target)
-            try:
-                write_feedback(r, r.path, tmp, labels)
+            try:  # marked as a feedback copy: skipped among returns until the department corrects it
+                write_feedback(r, r.path, tmp, labels,
+                               mark=functools.partial(mark_feedback, digest=r.input_digest))
             except OutputError:
                 raise
             except Exception as exc:  # the department's file itself is damaged in a way openpyxl refuses
@@ -368,7 +436,8 @@ def merge(request: MergeRequest, outputs: list[Output], labels: Labels,
           progress: Optional[Progress] = None) -> MergeResult:
     """Check the request's files against the plan, consolidate, and write every output, all or none."""
     opts = request.options
-    results = check_files(request.files, request.plan, request.period, labels, jobs=opts.jobs, progress=progress)
+    results = check_files(request.files, request.plan, request.period, labels, jobs=opts.jobs, progress=progress,
+                          secrets=opts.secrets)
     c = consolidate(request.plan, request.period, results, on_duplicate=opts.on_duplicate)
     stamp = (opts.now or dt.datetime.now()).replace(microsecond=0).isoformat(sep=" ")
     result = MergeResult(consolidation=c, generated_at=stamp)

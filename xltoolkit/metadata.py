@@ -25,10 +25,15 @@ class ReturnMeta:
     form_version: str
     tool_version: str = ""
     generated_at: str = ""
-    kind: str = "return"  # "return" for a unit's return, "master" for the master workbook
+    kind: str = "return"  # "return" for a unit's return, "master" for the master workbook, "feedback" for a 退回修改 copy
+    token: str = ""  # identity token: HMAC of plan id, fingerprint, unit id, period (identity.py)
+    feedback_digest: str = ""  # feedback copies: digest of the input cells they were made from
 
     def as_rows(self) -> list[tuple[str, str]]:
-        return [(k, str(v)) for k, v in asdict(self).items()]
+        """Key/value rows; the token and feedback digest only when set (a return without them
+        reads exactly as before)."""
+        return [(k, str(v)) for k, v in asdict(self).items()
+                if not (k in ("token", "feedback_digest") and not v)]
 
     @classmethod
     def from_mapping(cls, data: dict[str, str]) -> Optional["ReturnMeta"]:

@@ -13,11 +13,48 @@ import re
 from enum import Enum
 from typing import Annotated, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_serializer, model_validator
+import unicodedata
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_serializer, model_validator
 
 ID_PATTERN = r"^[A-Za-z][A-Za-z0-9_.\-]{0,39}$"
 Id = Annotated[str, Field(pattern=ID_PATTERN)]
-NonEmpty = Annotated[str, Field(min_length=1)]
+
+# Text from a plan flows into sheet names, file names, hyperlink tips (Excel: 255 characters),
+# document properties and cells. Limits, in characters (README "Plan files within bounds"):
+MAX_UNIT_NAME = 100  # unit names, aliases, members
+MAX_TITLE = 200  # plan title, chapter titles, indicator names, document facts
+MAX_TASK_TITLE = 500
+MAX_TEXT = 10_000  # a task's full text (the bundled plans: at most 1,021); Excel cells hold 32,767
+MAX_NOTE = 5_000  # notes, decisions, assignment texts, target texts
+# Characters no name or text may hold: control characters (a text may hold line breaks and tabs),
+# format characters (zero-width spaces and joiners, direction marks and overrides, BOM, soft
+# hyphen), line and paragraph separators. They make workbooks unreadable or names deceptive.
+_INVISIBLE = {"Cc", "Cf", "Zl", "Zp"}
+_TEXT_ALLOWED = {"\n", "\t", "\r"}
+
+
+def _visible(limit: int, multiline: bool):
+    def check(value: str) -> str:
+        if len(value) > limit:
+            raise PlanError("TEXT_TOO_LONG", (), limit=limit, actual=len(value))
+        if not value.isprintable():  # fast path: most text has no such character at all
+            for i, ch in enumerate(value, start=1):
+                if unicodedata.category(ch) in _INVISIBLE and not (multiline and ch in _TEXT_ALLOWED):
+                    raise PlanError("TEXT_INVISIBLE_CHAR", (), char=f"U+{ord(ch):04X}",
+                                    name=unicodedata.name(ch, "control"), position=i)
+        return value
+
+    return AfterValidator(check)
+
+
+NonEmpty = Annotated[str, Field(min_length=1), _visible(MAX_NOTE, True)]
+UnitName = Annotated[str, Field(min_length=1), _visible(MAX_UNIT_NAME, False)]
+Title = Annotated[str, Field(min_length=1), _visible(MAX_TITLE, False)]
+TaskTitle = Annotated[str, Field(min_length=1), _visible(MAX_TASK_TITLE, False)]
+LongText = Annotated[str, Field(min_length=1), _visible(MAX_TEXT, True)]
+Fact = Annotated[str, _visible(MAX_TITLE, False)]
+Note = Annotated[str, _visible(MAX_NOTE, True)]
 
 
 class _Model(BaseModel):
@@ -78,13 +115,13 @@ class Unit(_Model):
     """A body that reports: a department, a street office, a collective of units …"""
 
     id: Id
-    name: NonEmpty
+    name: UnitName
     kind: UnitKind
-    aliases: list[NonEmpty] = []
-    members: list[NonEmpty] = []  # for collectives: canonical names of member units
-    contact: Optional[str] = None  # who to call (from the plan workbook's 单位名录); not in the fingerprint
-    phone: Optional[str] = None
-    note: Optional[str] = None
+    aliases: list[UnitName] = []
+    members: list[UnitName] = []  # for collectives: canonical names of member units
+    contact: Optional[Note] = None  # who to call (from the plan workbook's 单位名录); not in the fingerprint
+    phone: Optional[Note] = None
+    note: Optional[Note] = None
 
 
 class DerivedFrom(_Model):
@@ -105,17 +142,17 @@ class Target(_Model):
 
     id: Optional[Id] = None
     text: NonEmpty
-    metric: Optional[str] = None  # what is measured, e.g. "独角兽或准独角兽企业"
+    metric: Optional[Fact] = None  # what is measured, e.g. "独角兽或准独角兽企业"
     value: Union[float, tuple[float, float], None] = None
-    unit: Optional[str] = None  # unit of measure: 年, %, ‰, 家, 亿元, 万人 …
+    unit: Optional[Fact] = None  # unit of measure: 年, %, ‰, 家, 亿元, 万人 …
     comparator: Comparator
     direction: Direction
     deadline_year: Optional[int] = Field(default=None, ge=2000, le=2100)
-    period: Optional[str] = None  # period phrase as written: 到2025年, 未来五年, 全年, 年均
+    period: Optional[Fact] = None  # period phrase as written: 到2025年, 未来五年, 全年, 年均
     measure: Optional[Measure] = None
     baseline: Optional[float] = None
     baseline_year: Optional[int] = Field(default=None, ge=1990, le=2100)
-    note: Optional[str] = None
+    note: Optional[Note] = None
 
     @model_validator(mode="after")
     def _coherent(self) -> "Target":
@@ -158,10 +195,10 @@ class Target(_Model):
 class _Assigned(_Model):
     """Something units are assigned to: lead units (牵头) and responsible units (责任)."""
 
-    assignment_text: Optional[str] = None  # the assignment as written, e.g. "(牵头单位:…,责任单位:…)"
-    lead_units: list[NonEmpty] = []
-    responsible_units: list[NonEmpty] = []
-    notes: list[str] = []
+    assignment_text: Optional[Note] = None  # the assignment as written, e.g. "(牵头单位:…,责任单位:…)"
+    lead_units: list[UnitName] = []
+    responsible_units: list[UnitName] = []
+    notes: list[Note] = []
 
     @property
     def units(self) -> list[str]:
@@ -181,8 +218,8 @@ class Indicator(_Assigned):
 
     id: Id
     kind: IndicatorKind
-    name: NonEmpty
-    text: Optional[str] = None  # the line as written in the document
+    name: Title
+    text: Optional[Note] = None  # the line as written in the document
     target: Target
 
 
@@ -190,14 +227,14 @@ class Task(_Assigned):
     """A task (任务) with its full text and the quantitative targets found in it."""
 
     id: Id
-    title: NonEmpty  # heading: the first sentence
-    text: NonEmpty
+    title: TaskTitle  # heading: the first sentence
+    text: LongText
     targets: list[Target] = []
 
 
 class Chapter(_Model):
     id: Id
-    title: NonEmpty
+    title: Title
     tasks: list[Task] = []
 
 
@@ -305,16 +342,16 @@ class Plan(_Model):
     """A plan document as data: units, indicators and chapters of tasks."""
 
     id: Id
-    title: NonEmpty
-    issuer: Optional[str] = None
-    doc_number: Optional[str] = None  # 文号
-    published: Optional[str] = None  # ISO date
-    source_file: Optional[str] = None
+    title: Title
+    issuer: Optional[Fact] = None
+    doc_number: Optional[Fact] = None  # 文号
+    published: Optional[Fact] = None  # ISO date
+    source_file: Optional[Fact] = None
     horizon: tuple[int, int]
     period_kinds: list[PeriodKind] = [PeriodKind.year, PeriodKind.half, PeriodKind.quarter]
     units_assigned: bool = True  # False: the document assigns no units (everything goes to 待分配)
     derived_from: Optional[DerivedFrom] = None  # set by `plan import`: the source plan's id and fingerprint
-    decisions: list[str] = []  # transcription decisions on irregular source text
+    decisions: list[Note] = []  # transcription decisions on irregular source text
     manual_edits: list[ManualEdit] = []  # reviewed edits on top of what the parser produces
     units: list[Unit] = []
     indicators: list[Indicator] = []

@@ -131,14 +131,23 @@ def problems_from_validation(exc: ValidationError, data: Any, source: str) -> li
 
 
 def non_finite_numbers(data: Any, source: str, loc: Loc = ()) -> list[PlanProblem]:
-    """NaN and infinities anywhere in the data (YAML .nan/.inf, JSON NaN/Infinity) are refused."""
-    if isinstance(data, float) and not math.isfinite(data):
-        return [PlanProblem("NUMBER_NOT_FINITE", path=source, loc=loc, value=str(data))]
-    if isinstance(data, dict):
-        return [p for k, v in data.items() for p in non_finite_numbers(v, source, (*loc, k))]
-    if isinstance(data, list):
-        return [p for i, v in enumerate(data) for p in non_finite_numbers(v, source, (*loc, i))]
-    return []
+    """NaN and infinities anywhere in the data (YAML .nan/.inf, JSON NaN/Infinity) are refused.
+    (Iterative: the data's size and depth are bounded by yamlsafe, this walks it once.)"""
+    found: list[PlanProblem] = []
+    todo: list[tuple[Any, Loc]] = [(data, tuple(loc))]
+    while todo:
+        node, at = todo.pop()
+        kind = type(node)
+        if kind is float:
+            if not math.isfinite(node):
+                found.append(PlanProblem("NUMBER_NOT_FINITE", path=source, loc=at, value=str(node)))
+        elif kind is dict:
+            todo.extend(reversed([(v, (*at, k)) for k, v in node.items() if type(v) in (dict, list, float)]))
+        elif kind is list:
+            todo.extend(reversed([(v, (*at, i)) for i, v in enumerate(node) if type(v) in (dict, list, float)]))
+        elif isinstance(node, float) and not math.isfinite(node):
+            found.append(PlanProblem("NUMBER_NOT_FINITE", path=source, loc=at, value=str(node)))
+    return found  # in the data's order (children are taken in order from the stack)
 
 
 _SIMPLE = {

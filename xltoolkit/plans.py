@@ -23,7 +23,7 @@ __all__ = ["DEFAULT_PLAN", "PlanFileError", "PlanProblem", "bundled_plan_names",
            "plan_from_data", "plan_to_dict", "public_json", "resolve_plan_path"]
 
 DEFAULT_PLAN = "wuchang-14fyp"
-MAX_PLAN_BYTES = 20 * 1024 * 1024
+MAX_PLAN_BYTES = 32 * 1024 * 1024  # a 10,000-unit, 10,000-task plan is about 23 MB
 
 
 def bundled_plan_names() -> list[str]:
@@ -34,7 +34,11 @@ def resolve_plan_path(ref: Optional[str]) -> Path:
     """A plan reference is a path to a plan file or the name of a bundled plan."""
     ref = ref or DEFAULT_PLAN
     path = Path(ref)
-    if path.suffix.lower() in (".yaml", ".yml", ".json") or path.exists():
+    try:
+        exists = path.exists()
+    except OSError:  # a folder on the way that cannot be searched: not a plan file here
+        exists = False
+    if path.suffix.lower() in (".yaml", ".yml", ".json") or exists:
         return path
     bundled = bundled_plans_dir() / f"{ref}.yaml"
     if bundled.exists():
@@ -92,17 +96,23 @@ def _read_data(path: Path) -> tuple[Any, Optional[Callable[[tuple], Optional[int
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise PlanFileError("PLAN_NOT_UTF8", path=source, byte=exc.start) from None
-    if path.suffix.lower() == ".json":
-        try:
-            return json.loads(text), None
-        except json.JSONDecodeError as exc:
-            raise json_syntax_error(exc, source) from None
-    import yaml
+    from .yamlsafe import TooLarge, load_json, load_yaml
 
     try:
-        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except yaml.YAMLError as exc:
-        raise yaml_syntax_error(exc, source, text) from None
+        if path.suffix.lower() == ".json":
+            try:
+                return load_json(text), None
+            except json.JSONDecodeError as exc:
+                raise json_syntax_error(exc, source) from None
+        import yaml
+
+        try:
+            data = load_yaml(text)
+        except yaml.YAMLError as exc:
+            raise yaml_syntax_error(exc, source, text) from None
+    except TooLarge as exc:  # nodes (aliases expanded) or nesting beyond the bounds (yamlsafe.py)
+        code = "PLAN_TOO_MANY_NODES" if exc.kind == "nodes" else "PLAN_TOO_DEEP"
+        raise PlanFileError(code, path=source, limit=exc.limit) from None
     return data, _lazy(lambda: yaml_locator(text))
 
 
@@ -145,15 +155,25 @@ def public_json(plan: Plan) -> dict:
     }
 
 
+# What the fingerprint leaves out, as a pydantic exclude spec (the same keys at every level where
+# the model has them); `_without` is the generic form, kept for data that is not a Plan.
+_FINGERPRINT_EXCLUDE = {
+    "decisions": True, "manual_edits": True, "assessment": True, "derived_from": True,
+    "units": {"__all__": {"note", "contact", "phone"}},
+    "indicators": {"__all__": {"notes": True, "note": True, "target": {"note"}}},
+    "chapters": {"__all__": {"tasks": {"__all__": {"notes": True, "note": True, "targets": {"__all__": {"note"}}}}}},
+}
+
+
 def fingerprint(plan: Plan) -> str:
     """A short stable hash of everything the forms show: ids, texts, targets, units, assignments.
 
     Notes, transcription decisions, lineage, contacts and the assessment thresholds are left out, so
     annotating a plan (or tuning how the office judges pace, or updating a phone number) does not
-    orphan returns.
+    orphan returns. (Dumped by pydantic's own JSON serializer with those fields excluded, then
+    written with sorted keys: twice as fast on a 10,000-task plan as dumping and filtering.)
     """
-    data = _without(plan.model_dump(mode="json"), {"notes", "note", "decisions", "manual_edits", "assessment",
-                                                  "derived_from", "contact", "phone"})
+    data = json.loads(plan.model_dump_json(exclude=_FINGERPRINT_EXCLUDE))
     blob = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
 

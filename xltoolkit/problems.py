@@ -38,6 +38,7 @@ class ProblemCode(str, Enum):
     FILE_TOO_LARGE = "FILE_TOO_LARGE"
     FILE_XML_UNSAFE = "FILE_XML_UNSAFE"
     FILE_LOCK_SKIPPED = "FILE_LOCK_SKIPPED"
+    FILE_NOT_REGULAR = "FILE_NOT_REGULAR"
     # Identity: which plan, version, unit and period a return belongs to
     META_MISSING = "META_MISSING"
     META_UNIDENTIFIED = "META_UNIDENTIFIED"
@@ -50,6 +51,12 @@ class ProblemCode(str, Enum):
     META_NEWER_FORM = "META_NEWER_FORM"
     META_DUPLICATE_UNIT = "META_DUPLICATE_UNIT"
     META_DUPLICATE_SUPERSEDED = "META_DUPLICATE_SUPERSEDED"
+    META_IDENTITY_MISMATCH = "META_IDENTITY_MISMATCH"
+    META_EXTRA_UNIT_SHEETS = "META_EXTRA_UNIT_SHEETS"
+    META_TOKEN_INVALID = "META_TOKEN_INVALID"
+    META_TOKEN_MISSING = "META_TOKEN_MISSING"
+    META_TOKEN_UNCHECKED = "META_TOKEN_UNCHECKED"
+    META_FEEDBACK_COPY = "META_FEEDBACK_COPY"
     # Structure of the unit sheet
     STRUCT_NO_SHEET = "STRUCT_NO_SHEET"
     STRUCT_HEADER_CHANGED = "STRUCT_HEADER_CHANGED"
@@ -101,6 +108,7 @@ CODES: dict[ProblemCode, Severity] = {
     ProblemCode.FILE_TOO_LARGE: E,
     ProblemCode.FILE_XML_UNSAFE: E,
     ProblemCode.FILE_LOCK_SKIPPED: W,
+    ProblemCode.FILE_NOT_REGULAR: E,
     # Identity: which plan, version, unit and period a return belongs to
     ProblemCode.META_MISSING: W,
     ProblemCode.META_UNIDENTIFIED: E,
@@ -113,6 +121,12 @@ CODES: dict[ProblemCode, Severity] = {
     ProblemCode.META_NEWER_FORM: E,
     ProblemCode.META_DUPLICATE_UNIT: E,
     ProblemCode.META_DUPLICATE_SUPERSEDED: W,
+    ProblemCode.META_IDENTITY_MISMATCH: E,
+    ProblemCode.META_EXTRA_UNIT_SHEETS: E,
+    ProblemCode.META_TOKEN_INVALID: E,
+    ProblemCode.META_TOKEN_MISSING: W,
+    ProblemCode.META_TOKEN_UNCHECKED: W,  # once per run, not per file (the command line says it)
+    ProblemCode.META_FEEDBACK_COPY: W,
     # Structure of the unit sheet
     ProblemCode.STRUCT_NO_SHEET: E,
     ProblemCode.STRUCT_HEADER_CHANGED: E,

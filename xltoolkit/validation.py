@@ -22,6 +22,7 @@ from .model import Period, Plan, Unit
 from .problems import LabelRef, Problem, ProblemSink, Severity, shown
 from .reading import Cell, RawReturn, RawRow, ReturnFileError
 from .sheetnames import unit_sheet_names
+from .identity import input_digest
 
 DATE_SLACK_BEFORE = dt.timedelta(days=31)  # a return may be filled shortly before the period ends
 DATE_SLACK_AFTER = dt.timedelta(days=120)  # … or up to four months after it
@@ -81,6 +82,7 @@ class ReturnResult:
     problems: list[Problem] = field(default_factory=list)
     mtime: float = 0.0  # the file system's modification time (the last resort for duplicates)
     saved_at: Optional[str] = None  # when the office program saved the workbook (docProps/core.xml)
+    input_digest: str = ""  # digest of the input cells as read (identity.input_digest; marks feedback copies)
 
     @property
     def errors(self) -> int:
@@ -98,6 +100,9 @@ class ReturnResult:
 def file_failure(path: str, display: str, exc: ReturnFileError, labels: Labels) -> ReturnResult:
     """A file that could not be read at all."""
     sink = ProblemSink(display)
+    if exc.code == "FILE_NOT_REGULAR":  # the detail is what it is (fifo, device …): a label
+        sink.add(exc.code, kind=LabelRef(f"file_kind.{exc.detail}"))
+        return ReturnResult(file=display, path=path, status="rejected", problems=sink.problems)
     detail = f"：{exc.detail}" if exc.code == "FILE_NOT_XLSX" and exc.detail else exc.detail
     sink.add(exc.code, detail=detail)
     return ReturnResult(file=display, path=path, status="rejected", problems=sink.problems)
@@ -110,17 +115,22 @@ def lock_file(path: str, display: str, labels: Labels) -> ReturnResult:
 
 
 def validate_return(raw: RawReturn, plan: Plan, period: Period, plan_fingerprint: str, labels: Labels,
-                    display: Optional[str] = None) -> ReturnResult:
+                    display: Optional[str] = None, secrets: Optional[tuple[bytes, ...]] = None) -> ReturnResult:
+    """`secrets`: the office secrets to verify identity tokens with (None or empty: not verified;
+    the caller says so once per run)."""
     display = display or raw.name
     sink = ProblemSink(display)
     result = ReturnResult(file=display, path=raw.path, status="rejected", problems=sink.problems,
                           saved_at=raw.saved_at)
-    unit = _identify(raw, plan, period, plan_fingerprint, sink, labels)
+    result.input_digest = input_digest(raw)
+    unit = _identify(raw, plan, period, plan_fingerprint, sink, labels, tuple(secrets or ()), result.input_digest)
     if unit is None:
-        result.status = "skipped" if any(p.code == "META_NOT_A_RETURN" for p in sink.problems) else "rejected"
+        result.status = "skipped" if any(p.code in _SKIPPING for p in sink.problems) else "rejected"
         return result
     result.unit = unit
     sink.unit = unit.name
+    if any(p.code in _REJECTING for p in sink.problems):  # whose it is is known, but it cannot be used
+        return result
     if raw.unit_sheet is None:
         sink.add("STRUCT_NO_SHEET", expected=unit_sheet_names(plan, labels).get(unit.name, unit.name))
         return result
@@ -163,18 +173,35 @@ def _nothing_filled(raw: RawReturn) -> bool:
 # Identity ---------------------------------------------------------------------------------------
 
 
+_SKIPPING = frozenset({"META_NOT_A_RETURN", "META_FEEDBACK_COPY"})
+_REJECTING = frozenset({"META_EXTRA_UNIT_SHEETS"})  # identified, not used
+
+
 def _identify(raw: RawReturn, plan: Plan, period: Period, fp: str, sink: ProblemSink,
-              labels: Labels) -> Optional[Unit]:
+              labels: Labels, secrets: tuple[bytes, ...] = (), digest: str = "") -> Optional[Unit]:
+    """The unit a return is from, or None (reported). What the metadata says must agree with what
+    the return shows (its unit tab and 填报单位 cell), and its identity token must verify when the
+    office secret is known; a workbook holding other units' tabs as well is refused."""
     meta = raw.meta
+    sheets = _sheet_names(plan, labels)
     if meta is None:
-        by_sheet = {sheet: name for name, sheet in unit_sheet_names(plan, labels).items()}
+        by_sheet = {sheet: name for name, sheet in sheets.items()}
         unit_name = by_sheet.get(raw.unit_sheet or "")
         if unit_name is None:
             sink.add("META_UNIDENTIFIED")
             return None
+        unit = plan.unit(unit_name)
+        if not _shows(raw, unit, None, sheets, sink):
+            return None
         sink.add("META_MISSING", sheet_name=raw.unit_sheet, unit_name=unit_name)
-        return plan.unit(unit_name)
-    if meta.kind != "return":
+        _extra_unit_sheets(raw, unit, sheets, sink)
+        return unit
+    if meta.kind == "feedback":
+        if meta.feedback_digest and meta.feedback_digest == digest:
+            sink.add("META_FEEDBACK_COPY")  # an untouched 退回修改 copy
+            return None
+        # corrected by the department since: read as its return
+    elif meta.kind != "return":
         known = meta.kind in ("master", "summary")
         sink.add("META_NOT_A_RETURN", kind=LabelRef(f"metadata_kind.{meta.kind}") if known else meta.kind)
         return None
@@ -192,11 +219,72 @@ def _identify(raw: RawReturn, plan: Plan, period: Period, fp: str, sink: Problem
     if unit is None or not plan.is_reporting(unit):
         sink.add("META_UNKNOWN_UNIT", value=meta.unit_name)
         return None
+    if not _shows(raw, unit, meta.unit_name, sheets, sink):
+        return None
+    if secrets:
+        from .identity import verifies
+
+        if not meta.token:
+            sink.add("META_TOKEN_MISSING")
+        elif not verifies(secrets, meta.token, meta.plan_id, meta.plan_fingerprint, meta.unit_id, meta.period):
+            sink.add("META_TOKEN_INVALID")
+            return None
     if meta.plan_fingerprint != fp:
         sink.add("META_OLD_VERSION", found=meta.plan_fingerprint, expected=fp)
     if meta.form_version != FORM_VERSION:
         sink.add("META_OLD_FORM", found=meta.form_version, expected=FORM_VERSION)
+    _extra_unit_sheets(raw, unit, sheets, sink)
     return unit
+
+
+def _shows(raw: RawReturn, unit: Unit, meta_unit: Optional[str], sheets: dict[str, str],
+           sink: ProblemSink) -> bool:
+    """Whether the return visibly belongs to `unit`: its unit tab is not another unit's tab, and
+    the pre-filled 填报单位 cell names the unit (or an alias). A mismatch (META_IDENTITY_MISMATCH)
+    names all three; nothing of the file is used. (A tab renamed to something else is fine: it is
+    found by its content.) Without a unit tab, STRUCT_NO_SHEET is reported later."""
+    if raw.unit_sheet is None:
+        return True
+    own = sheets.get(unit.name)
+    other_tabs = _other_tabs(sheets, unit)
+    cell = raw.header.get("unit")
+    from .identity import norm_name
+
+    shown_name = norm_name(cell.value if cell is not None else "")
+    names = {norm_name(n) for n in (unit.name, *unit.aliases)}
+    if (raw.unit_sheet != own and raw.unit_sheet in other_tabs) or shown_name not in names:
+        ref = cell.ref if cell is not None else ""
+        sink.add("META_IDENTITY_MISMATCH", sheet=raw.unit_sheet, cell=ref or None,
+                 ref=ref or "-", meta_unit=shown(meta_unit if meta_unit is not None else "-"),
+                 sheet_name=shown(raw.unit_sheet),
+                 cell_value=shown(cell.value if cell is not None else ""), value=cell.value if cell else None)
+        return False
+    return True
+
+
+def _extra_unit_sheets(raw: RawReturn, unit: Unit, sheets: dict[str, str], sink: ProblemSink) -> None:
+    """Tabs of other units of the plan in the same workbook (copied in from their returns)."""
+    other_tabs = _other_tabs(sheets, unit)
+    extra = [name for name in raw.sheet_names if name != raw.unit_sheet and name in other_tabs]
+    if extra:
+        sink.add("META_EXTRA_UNIT_SHEETS", unit_name=unit.name, sheets="、".join(f"“{n}”" for n in extra),
+                 count=len(extra))
+
+
+def _other_tabs(sheets: dict[str, str], unit: Unit) -> dict[str, str]:
+    return {tab: name for name, tab in sheets.items() if name != unit.name}
+
+
+_SHEET_CACHE: list = []  # [(plan, labels, names)]: unit_sheet_names once per plan, not per file
+
+
+def _sheet_names(plan: Plan, labels: Labels) -> dict[str, str]:
+    for p, lab, names in _SHEET_CACHE:
+        if p is plan and lab is labels:
+            return names
+    names = unit_sheet_names(plan, labels)
+    _SHEET_CACHE[:] = [(plan, labels, names), *_SHEET_CACHE[:3]]
+    return names
 
 
 def _form_version_newer(found: str) -> bool:

@@ -33,7 +33,7 @@ COMMENT_CHARS_PER_LINE = 24  # CJK characters per comment line at that width
 COMMENT_LINE_PX = 18
 
 
-def write_feedback(result: ReturnResult, source_path: str, out_path: str, labels: Labels) -> int:
+def write_feedback(result: ReturnResult, source_path: str, out_path: str, labels: Labels, mark=None) -> int:
     """Save a marked-up copy of `source_path` to `out_path`; return the number of problems annotated.
 
     Every problem of `result` is annotated: listed on the 退回修改说明 sheet, and also as a red cell
@@ -50,6 +50,8 @@ def write_feedback(result: ReturnResult, source_path: str, out_path: str, labels
         mark_cell(wb[sheet], ref, problems, labels)
     if result.problems:
         write_notes_sheet(wb, result, labels)
+    if mark is not None:  # e.g. identity.mark_feedback: the copy says it is a feedback copy
+        mark(wb)
     wb.save(out_path)
     return len(result.problems)
 

@@ -36,7 +36,10 @@ def write_master(path: str, plan: Plan, period: Period, meta: ReturnMeta, labels
 
     write_instructions(workbook, styles, labels, plan, period, password)
     summary_ws = workbook.add_worksheet(labels["sheets.summary"])  # filled once unit rows are known
-    _write_matrix(workbook, styles, labels, plan, units, names, password)
+    from .matrix_list import matrix_as_list, write_matrix_list
+
+    (write_matrix_list if matrix_as_list(plan, units) else _write_matrix)(workbook, styles, labels, plan, units,
+                                                                          names, password)
     for kind in (IndicatorKind.binding, IndicatorKind.expected):
         inds = [i for i in plan.indicators if i.kind is kind]
         if inds:
