@@ -1,7 +1,14 @@
-"""Regenerate samples/returns/: filled returns for the default plan, made by the test filler.
+"""Regenerate samples/returns/ and samples/planbooks/, made by the test fillers.
 
-Three returns are filled correctly; one (区科经局) carries typical mistakes, so `xltool validate`
-and `xltool merge` on the samples show what problems look like. Run after changing the default plan:
+* samples/returns/: filled returns for the default plan. Three are filled correctly; one (区科经局)
+  carries typical mistakes, so `xltool validate` and `xltool merge` on the samples show what
+  problems look like.
+* samples/planbooks/: the 2022 annual plan's plan workbook (分工表) filled as an example division of
+  the work (the suggested units of the 14th-FYP scheme, the 14 street offices as members of 各街道),
+  marked as an example in its 说明 sheet. The bundled plan wuchang-2022 itself stays as the
+  document wrote it (no units).
+
+Run after changing a bundled plan or the forms:
     .venv/bin/python scripts/make_samples.py
 """
 
@@ -17,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
 from filler import answers, fill_openpyxl  # noqa: E402
+from planbook_filler import example_assignment_2022, fill_planbook  # noqa: E402
 from xltoolkit.generate import generate  # noqa: E402
 from xltoolkit.labels import get_labels  # noqa: E402
 from xltoolkit.model import Period  # noqa: E402
@@ -49,6 +57,27 @@ def main() -> None:
                 a.cells[raw.header["phone"].ref] = "待定"
             fill_openpyxl(src, out / src.name, a)
             print(out / src.name)
+    make_planbook_sample(labels)
+
+
+def make_planbook_sample(labels) -> None:
+    """samples/planbooks/wuchang-2022_分工_示例.xlsx: export with suggestions, filled as an example."""
+    from xltoolkit.plans import fingerprint
+    from xltoolkit.suggest import suggest
+    from xltoolkit.writing.planbook import write_planbook
+
+    plan22, plan14 = load_plan("wuchang-2022"), load_plan("wuchang-14fyp")
+    suggestions = suggest(plan22, plan14)
+    out = ROOT / "samples" / "planbooks"
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        blank = Path(tmp) / "blank.xlsx"
+        write_planbook(str(blank), plan22, fingerprint(plan22), labels, "2023-01-05T09:00:00", suggestions,
+                       other=plan14, example_note=labels["planbook.example_note"])
+        units, edit_units, assign = example_assignment_2022(plan22, suggestions)
+        target = out / "wuchang-2022_分工_示例.xlsx"
+        fill_planbook(blank, target, labels, units=units, edit_units=edit_units, assign=assign)
+    print(target)
 
 
 if __name__ == "__main__":
