@@ -20,7 +20,7 @@ from .sheetnames import SheetNamer, fixed_sheet_names
 
 # Limits and the file-level checks live in container.py (re-exported here for callers and tests).
 from .container import (MAX_COLS, MAX_COMPRESSION_RATIO, MAX_FILE_BYTES, MAX_ROWS,  # noqa: F401
-                        MAX_UNCOMPRESSED_BYTES, OLE_MAGIC, ZIP_MAGIC, ReturnFileError, SheetFacts,
+                        MAX_UNCOMPRESSED_BYTES, OLE_MAGIC, ZIP_MAGIC, ReturnFileError, SheetFacts, col_letters,
                         inspect_container)
 
 
@@ -73,13 +73,8 @@ class RawReturn:
 
 
 def a1(row: int, col: int) -> str:
-    """0-based (row, col) -> "C12"."""
-    letters = ""
-    col += 1
-    while col:
-        col, rem = divmod(col - 1, 26)
-        letters = chr(65 + rem) + letters
-    return f"{letters}{row + 1}"
+    """0-based (row, col) -> "C12" (the one column-letter helper is container.col_letters)."""
+    return f"{col_letters(col + 1)}{row + 1}"
 
 
 def check_container(path: Path) -> dict[str, SheetFacts]:

@@ -152,9 +152,10 @@ def write_notes_sheet(wb, result: ReturnResult, labels: Labels) -> None:
 
 
 def _letter(col: int) -> str:
-    from openpyxl.utils import get_column_letter
+    """1-based column -> letters (container.col_letters: one helper for the whole package)."""
+    from ..container import col_letters
 
-    return get_column_letter(col)
+    return col_letters(col)
 
 
 def _print_setup(ws) -> None:
