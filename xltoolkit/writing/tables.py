@@ -11,7 +11,7 @@ from ..forms import ColumnType, Form
 from ..labels import Labels
 from .styles import Styles
 
-LINE_HEIGHT = 13.5  # points per wrapped line at 10 pt
+LINE_HEIGHT = 15.0  # points per wrapped line at 10 pt (Noto Serif CJK, the roomiest fallback for 宋体, needs ~14.6)
 MAX_ROW_HEIGHT = 409
 MIN_ROW_HEIGHT = 30
 HEADER_HEIGHT = 30  # two lines of bold header text
