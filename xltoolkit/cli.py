@@ -508,6 +508,59 @@ def validate(returns: tuple[Path, ...], plan_ref: Optional[str], period: Optiona
     raise click.exceptions.Exit(EXIT_PROBLEMS if errors or (strict and warnings) else EXIT_OK)
 
 
+@main.command("status")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path, readable=False))
+@click.option("--plan", "plan_ref", metavar="PLAN")
+@click.option("--period", metavar="PERIOD")
+@click.option("--due", "due_text", metavar="DATE", default=None)
+@click.option("--reply-by", "reply_text", metavar="DATE", default=None)
+@click.option("-o", "--out", "out_path", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.option("--secret", "secret_file", type=click.Path(dir_okay=False, path_type=Path, readable=False),
+              default=None, envvar="XLTOOL_SECRET")
+@handle_errors
+def status(paths: tuple[Path, ...], plan_ref: Optional[str], period: Optional[str], due_text: Optional[str],
+           reply_text: Optional[str], out_path: Optional[Path], secret_file: Optional[Path]) -> None:
+    """Every unit: submitted or not, on time or late, accepted or returned, its contact; and the
+    催办名单 with a message to send each unit that needs chasing. Exit code 0 (nobody to chase) or 1."""
+    import datetime as dt
+
+    from .chase import chase_rows
+    from .consolidation import consolidate
+    from .files import OutputTarget, atomic_path
+    from .merge import check_files
+    from .writing.chase import write_chase_list
+
+    lab = _labels()
+    targets = (OutputTarget(out_path, "--out"),) if out_path is not None else ()
+    p, per, files = _read_for_plan(paths, plan_ref, period, command="merge", outputs=targets)
+    due = _date_option(due_text, "--due") or p.due_date(per)
+    reply_by = _date_option(reply_text, "--reply-by") or max(dt.date.today(), due) + dt.timedelta(days=5)
+    secrets = _secrets(paths, secret_file, to_stderr=True)
+    c = consolidate(p, per, check_files(files, p, per, lab, secrets=secrets))
+    rows = chase_rows(c, due)
+    for r in rows:
+        click.echo(lab.fmt("chase.line", unit=r.unit, submission=lab[f"submission.{r.submission}"],
+                           timeliness=lab[f"chase.timeliness.{r.timeliness}"], contact=r.contact or "-",
+                           phone=r.phone, asks="；".join(lab[f"chase.ask.{a}"] for a in r.asks) or "-"))
+    out = out_path or Path("generated") / f"{p.id}_{per.code}_催办名单.xlsx"
+    with atomic_path(out) as tmp:
+        write_chase_list(tmp, rows, lab, p.title, lab.period(per), due.isoformat(), reply_by.isoformat())
+    count = sum(1 for r in rows if r.needs_chasing)
+    click.echo(lab.fmt("chase.done", total=len(rows), count=count, due=due.isoformat(), path=out))
+    raise click.exceptions.Exit(EXIT_PROBLEMS if count else EXIT_OK)
+
+
+def _date_option(text: Optional[str], option: str):
+    import datetime as dt
+
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise click.BadParameter(_labels().fmt("errors.DATE_INVALID", value=text), param_hint=option) from None
+
+
 @main.command("parse")
 @click.argument("doc", type=click.Path(path_type=Path))
 @click.option("-o", "--out", "out_path", type=click.Path(dir_okay=False, path_type=Path), default=None)

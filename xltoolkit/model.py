@@ -238,6 +238,9 @@ class Chapter(_Model):
     tasks: list[Task] = []
 
 
+DEFAULT_DUE_DAYS = 10  # returns are due 10 days after the period ends, unless the plan says otherwise
+
+
 class PeriodKind(str, Enum):
     year = "year"
     half = "half"
@@ -358,6 +361,8 @@ class Plan(_Model):
     chapters: list[Chapter] = []
     # Written out (and fingerprinted) only when a plan overrides a default: see _dump.
     assessment: AssessmentSettings = Field(default_factory=AssessmentSettings)
+    # Returns are due this many days after the reporting period ends (shown on 填报说明; `--due` overrides).
+    due_days: int = Field(default=DEFAULT_DUE_DAYS, ge=0, le=366)
 
     @model_serializer(mode="wrap")
     def _dump(self, handler):
@@ -366,7 +371,13 @@ class Plan(_Model):
         data = handler(self)
         if isinstance(data, dict) and self.assessment == AssessmentSettings():
             data.pop("assessment", None)
+        if isinstance(data, dict) and self.due_days == DEFAULT_DUE_DAYS:
+            data.pop("due_days", None)
         return data
+
+    def due_date(self, period: "Period") -> dt.date:
+        """When returns for `period` are due: `due_days` after the period's last day."""
+        return period.end + dt.timedelta(days=self.due_days)
 
     @field_validator("horizon")
     @classmethod

@@ -158,7 +158,7 @@ def public_json(plan: Plan) -> dict:
 # What the fingerprint leaves out, as a pydantic exclude spec (the same keys at every level where
 # the model has them); `_without` is the generic form, kept for data that is not a Plan.
 _FINGERPRINT_EXCLUDE = {
-    "decisions": True, "manual_edits": True, "assessment": True, "derived_from": True,
+    "decisions": True, "manual_edits": True, "assessment": True, "derived_from": True, "due_days": True,
     "units": {"__all__": {"note", "contact", "phone"}},
     "indicators": {"__all__": {"notes": True, "note": True, "target": {"note"}}},
     "chapters": {"__all__": {"tasks": {"__all__": {"notes": True, "note": True, "targets": {"__all__": {"note"}}}}}},

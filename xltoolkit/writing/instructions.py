@@ -21,6 +21,7 @@ def write_instructions(workbook, styles: Styles, labels: Labels, plan: Plan, per
     definitions = labels["instructions.status_separator"].join(
         f"“{labels['status.' + key]}”{labels['status.definitions.' + key]}" for key in STATUS_KEYS)
     values = {"plan": plan.title, "period": period_label, "start": start, "end": end,
+              "due": plan.due_date(period).isoformat(), "due_days": plan.due_days,
               "doc_number": plan.doc_number or "", "status_definitions": definitions}
     ws.set_column(0, 0, LABEL_WIDTH)
     ws.set_column(1, 1, TEXT_WIDTH)
