@@ -589,12 +589,15 @@ def _num(value) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
+STATUS_ORDER = ("not_started", "on_track", "done", "lagging")  # as the label file lists them
+
+
 def _counts(counts: dict, prefix: str, lab) -> str:
     """Counts by key in the vocabulary's own order (task statuses, assessments), zeros left out."""
     from .assessment import Assessment
-    from .forms import STATUS_KEYS
 
-    order = {k: n for n, k in enumerate([*STATUS_KEYS, *(a.value for a in Assessment), "none"])}
+    keys = STATUS_ORDER if prefix == "status." else tuple(a.value for a in Assessment)
+    order = {k: n for n, k in enumerate([*keys, "none"])}
     return "、".join(f"{lab[prefix + k] if k != 'none' else lab['history.no_status']} {n}"
                     for k, n in sorted(counts.items(), key=lambda kv: order.get(kv[0], len(order))) if n) or "-"
 
