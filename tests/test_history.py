@@ -407,3 +407,27 @@ def test_a_merge_killed_while_recording_leaves_the_old_period(tiny, tmp_path):
     assert proc.wait(timeout=60) == 0, proc.communicate()
     with store.reading(db) as conn:
         assert store.periods(conn)[0]["submissions"] == {"missing": 2, "ok": 1}
+
+
+def test_files_that_cannot_be_committed_roll_the_record_back(sequence, tmp_path, monkeypatch):
+    """The record is committed only after the files: a failing file commit leaves the old period."""
+    from xltoolkit import files
+    from xltoolkit.files import OutputError
+
+    db = tmp_path / "copy.db"
+    with sqlite3.connect(sequence["db"]) as src, sqlite3.connect(db) as dst:
+        src.backup(dst)
+    dst.close()
+    before = dump(db)
+
+    def failing_commit(self):
+        raise OutputError("OUTPUT_UNWRITABLE", path=tmp_path / "s.xlsx", reason="ENOSPC")
+
+    monkeypatch.setattr(files.Staging, "commit", failing_commit)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for path in sorted(sequence["inboxes"]["2022Q3"].iterdir())[:3]:
+        (inbox / path.name).write_bytes(path.read_bytes())
+    result = run("merge", inbox, "--out", tmp_path / "s.xlsx", "--db", db)
+    assert result.exit_code == 2 and "OUTPUT_UNWRITABLE" in result.output
+    assert dump(db) == before and quick_check(db) == ["ok"]
