@@ -57,6 +57,21 @@ BASE_PLAN = {
 }
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _history_db_in_a_temporary_folder(tmp_path_factory):
+    """Merges in tests record their history in a temporary database, never in the checkout's
+    generated/xltool.db (tests that test the default location set their own environment)."""
+    import os
+
+    old = os.environ.get("XLTOOL_DB")
+    os.environ["XLTOOL_DB"] = str(tmp_path_factory.mktemp("history") / "xltool.db")
+    yield
+    if old is None:
+        os.environ.pop("XLTOOL_DB", None)
+    else:
+        os.environ["XLTOOL_DB"] = old
+
+
 @pytest.fixture(scope="session")
 def labels():
     return get_labels()

@@ -20,7 +20,7 @@ from xltoolkit.labels import active_locale, get_labels
 from xltoolkit.resources import templates_dir
 
 COMMANDS = [[], ["plan"], ["plan", "show"], ["plan", "export"], ["plan", "import"], ["generate"], ["merge"], ["status"],
-            ["validate"], ["parse"]]
+            ["validate"], ["parse"], ["history"]]
 
 # ASCII words that may appear in Chinese output: command and option names, values typed as such,
 # file types, folder names of examples, product names, the environment variable.
@@ -28,7 +28,7 @@ ALLOWED_WORDS = {
     "xltool", "plan", "show", "generate", "merge", "validate", "parse", "help", "auto", "error", "newest",
     "xlsx", "txt", "docx", "yaml", "json", "JSON", "YAML", "UTF", "CPU", "generated", "returns", "templates",
     "labels", "zh-CN", "XLTOOL_LOCALE", "WPS", "LibreOffice", "Excel", "version", "nosuch", "out", "jobs",
-    "period", "plan_ref", "oldest", "export", "import", "fengong", "wuchang-14fyp", "status", "xltool-secret",
+    "period", "plan_ref", "oldest", "export", "import", "fengong", "wuchang-14fyp", "status", "xltool-secret", "history",
 }
 
 

@@ -418,10 +418,12 @@ def _unreadable_files_or_fail(files, lab, command: str) -> None:
 @click.option("--jobs", "jobs", default="auto", show_default=True, metavar="N", callback=_jobs)
 @click.option("--secret", "secret_file", type=click.Path(dir_okay=False, path_type=Path, readable=False),
               default=None, envvar="XLTOOL_SECRET")
+@click.option("--db", "db", type=click.Path(dir_okay=False, path_type=Path), default=None, envvar="XLTOOL_DB")
+@click.option("--no-db", "no_db", is_flag=True)
 @handle_errors
 def merge(paths: tuple[Path, ...], plan_ref: Optional[str], period: Optional[str], out_path: Optional[Path],
           json_path: Optional[Path], feedback_dir: Optional[Path], on_duplicate: str,
-          jobs: Optional[int], secret_file: Optional[Path]) -> None:
+          jobs: Optional[int], secret_file: Optional[Path], db: Optional[Path], no_db: bool) -> None:
     """Check every return in PATHS (files or folders) and build the consolidated summary.
 
     Exit code 0: no errors; 1: problems were found (the summary is still written from everything
@@ -436,9 +438,15 @@ def merge(paths: tuple[Path, ...], plan_ref: Optional[str], period: Optional[str
 
     started = time.perf_counter()
     lab = _labels()
+    db_path = None
+    if not no_db:  # a database that cannot be recorded into is refused before any work (exit 2)
+        from .history import check_history, database_path
+
+        db_path = database_path(db)
+        check_history(db_path)
     targets = [OutputTarget(path, option, folder) for path, option, folder in (
-        (out_path, "--out", False), (json_path, "--json", False), (feedback_dir, "--feedback", True))
-        if path is not None]
+        (out_path, "--out", False), (json_path, "--json", False), (feedback_dir, "--feedback", True),
+        (db_path, "--db", False)) if path is not None]
     p, per, files = _read_for_plan(paths, plan_ref, period, command="merge", outputs=tuple(targets))
     out = out_path or default_summary_path(p, per)
     if out_path is None:  # the default summary path is known only now: the same checks
@@ -453,6 +461,10 @@ def merge(paths: tuple[Path, ...], plan_ref: Optional[str], period: Optional[str
         outputs.append(JsonOutput(json_path))
     if feedback_dir is not None:
         outputs.append(FeedbackOutput(feedback_dir))
+    if db_path is not None:  # last: it holds the database's write lock until the files are committed
+        from .merge import HistoryOutput
+
+        outputs.append(HistoryOutput(db_path, on_duplicate=on_duplicate))
     request = MergeRequest(p, per, files, MergeOptions(on_duplicate=on_duplicate, jobs=jobs, secrets=secrets))
     outcome = run(request, outputs, lab, progress=_progress(lab["cli_merge.progress"]))
     c = outcome.consolidation
@@ -469,6 +481,8 @@ def merge(paths: tuple[Path, ...], plan_ref: Optional[str], period: Optional[str
         for file, reason in outcome.feedback_skipped:
             click.echo(lab.fmt("cli.warning", message=lab.fmt("cli_merge.feedback_skipped", file=file,
                                                                reason=reason)), err=True)
+    if db_path is not None:
+        click.echo(lab.fmt("history.recorded", path=db_path, period=per.code))
     click.echo(lab.fmt("cli_merge.done", files=len(files), expected=len(c.submissions), **counts,
                        errors=c.errors, warnings=c.warnings, summary=out,
                        seconds=time.perf_counter() - started))
@@ -559,6 +573,141 @@ def _date_option(text: Optional[str], option: str):
         return dt.date.fromisoformat(text.strip())
     except ValueError:
         raise click.BadParameter(_labels().fmt("errors.DATE_INVALID", value=text), param_hint=option) from None
+
+
+@main.command("history")
+@click.argument("item_id", metavar="[ITEM_ID]", required=False)
+@click.option("--db", "db", type=click.Path(dir_okay=False, path_type=Path), default=None, envvar="XLTOOL_DB")
+@click.option("--plan", "plan_ref", metavar="PLAN", default=None)
+@click.option("--unit", "unit", metavar="NAME", default=None)
+@click.option("--json", "as_json", is_flag=True)
+@handle_errors
+def history(item_id: Optional[str], db: Optional[Path], plan_ref: Optional[str], unit: Optional[str],
+            as_json: bool) -> None:
+    """The periods recorded in the history database; ITEM_ID: one task, indicator or target over the
+    periods; --unit: one unit's submissions over the periods."""
+    import json
+
+    from . import history as store
+
+    lab = _labels()
+    path = store.database_path(db)
+    if item_id and unit:
+        raise click.UsageError(lab["history.item_or_unit"])
+    with store.reading(path) as conn:
+        plan_id = _history_plan(conn, plan_ref) if plan_ref else None
+        if item_id:
+            rows = store.item_series(conn, item_id, plan_id)
+            if not rows:
+                raise store.HistoryError("DB_ITEM_UNKNOWN", path=path, item=item_id)
+            data = {"item": item_id, "kind": rows[0]["kind"], "periods": rows}
+        elif unit:
+            rows = store.unit_series(conn, unit, plan_id)
+            if not rows:
+                raise store.HistoryError("DB_UNIT_UNKNOWN", path=path, unit=unit)
+            data = {"unit": rows[0]["unit"], "periods": rows}
+        else:
+            data = {"database": str(path), "periods": store.periods(conn, plan_id)}
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    elif item_id:
+        _show_item(data, lab)
+    elif unit:
+        _show_unit(data, lab)
+    else:
+        _show_periods(data, lab)
+
+
+def _history_plan(conn, plan_ref: str) -> str:
+    """--plan: a plan id recorded in the database, else a plan file or bundled plan (its id)."""
+    from . import history as store
+
+    if plan_ref in store.plan_ids(conn):
+        return plan_ref
+    return _load(plan_ref).id
+
+
+def _table(headers: list[str], rows: list[list]) -> list[str]:
+    """Rows as aligned text columns (CJK characters count two columns)."""
+    from .clickzh import display_width
+
+    cells = [[("" if v is None else str(v)) for v in row] for row in [headers, *rows]]
+    widths = [max(display_width(r[n]) for r in cells) for n in range(len(headers))]
+    return ["  ".join(v + " " * (w - display_width(v)) for v, w in zip(r, widths)).rstrip() for r in cells]
+
+
+def _num(value) -> str:
+    if value is None:
+        return "-"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+STATUS_ORDER = ("not_started", "on_track", "done", "lagging")  # as the label file lists them
+
+
+def _counts(counts: dict, prefix: str, lab) -> str:
+    """Counts by key in the vocabulary's own order (task statuses, assessments), zeros left out."""
+    from .assessment import Assessment
+
+    keys = STATUS_ORDER if prefix == "status." else tuple(a.value for a in Assessment)
+    order = {k: n for n, k in enumerate([*keys, "none"])}
+    return "、".join(f"{lab[prefix + k] if k != 'none' else lab['history.no_status']} {n}"
+                    for k, n in sorted(counts.items(), key=lambda kv: order.get(kv[0], len(order))) if n) or "-"
+
+
+def _show_periods(data: dict, lab) -> None:
+    rows = data["periods"]
+    if not rows:
+        click.echo(lab.fmt("history.empty", path=data["database"]))
+        return
+    h = lab["history.columns"]
+    table = []
+    for r in rows:
+        s = r["submissions"]
+        table.append([r["plan_id"], r["period"], r["merged_at"], r["units"], r["submitted"], r["accepted"],
+                      s.get("rejected", 0) + s.get("duplicate", 0), s.get("missing", 0) + s.get("empty", 0),
+                      r["errors"], _counts(r["tasks"], "status.", lab),
+                      _counts(r["indicators"], "assessment.", lab), _counts(r["targets"], "assessment.", lab)])
+    click.echo(lab.fmt("history.periods_title", path=data["database"], count=len(rows)))
+    for line in _table([h[k] for k in ("plan", "period", "merged_at", "units", "submitted", "accepted",
+                                       "returned", "missing", "errors", "tasks", "indicators", "targets")], table):
+        click.echo(line)
+
+
+def _show_item(data: dict, lab) -> None:
+    h = lab["history.columns"]
+    task = data["kind"] == "task"
+    table = []
+    for r in data["periods"]:
+        flag = lab["history.disagreement"] if r["disagreement"] else ""
+        if task:
+            table.append([r["period"], lab["history.consolidated"], "",
+                          lab[f"status.{r['status']}"] if r["status"] else "-", _num(r["progress"]), flag])
+        else:
+            table.append([r["period"], lab["history.consolidated"], "", _num(r["value"]),
+                          lab[f"assessment.{r['assessment']}"] if r["assessment"] else "-", _num(r["expected"])])
+        for a in r["reports"]:
+            role = lab.get(f"role.{a['role']}", a["role"])
+            if task:
+                table.append(["", a["unit"], role, lab[f"status.{a['status']}"] if a["status"] else "-",
+                              _num(a["progress"]), ""])
+            else:
+                table.append(["", a["unit"], role, _num(a["value"]), "", ""])
+    click.echo(lab.fmt("history.item_title", item=data["item"], kind=lab[f"history.kinds.{data['kind']}"],
+                       count=len(data["periods"])))
+    cols = ("period", "unit", "role", "status", "progress", "flag") if task else (
+        "period", "unit", "role", "value", "assessment", "expected")
+    for line in _table([h[k] for k in cols], table):
+        click.echo(line)
+
+
+def _show_unit(data: dict, lab) -> None:
+    h = lab["history.columns"]
+    table = [[r["plan_id"], r["period"], lab[f"submission.{r['status']}"], r["file"] or "-", r["errors"],
+              r["warnings"]] for r in data["periods"]]
+    click.echo(lab.fmt("history.unit_title", unit=data["unit"], count=len(table)))
+    for line in _table([h[k] for k in ("plan", "period", "submission", "file", "errors", "warnings")], table):
+        click.echo(line)
 
 
 @main.command("parse")

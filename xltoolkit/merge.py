@@ -352,6 +352,13 @@ class Output:
     def write(self, result: MergeResult, labels: Labels, staging: Staging) -> list[Path]:  # pragma: no cover
         raise NotImplementedError
 
+    def commit(self) -> None:
+        """Called once the staged files are in place: an output that keeps more than files (a
+        database transaction) makes it durable here."""
+
+    def abort(self) -> None:
+        """Called when the merge's outputs are not committed: undo what `write` began."""
+
 
 @dataclass
 class SummaryOutput(Output):
@@ -428,6 +435,44 @@ class FeedbackOutput(Output):
         return written
 
 
+@dataclass
+class HistoryOutput(Output):
+    """The merge recorded in the history database (history.py), replacing the period's earlier
+    record. `write` runs last of the outputs: it takes the database's write lock and writes the
+    whole record in one open transaction; the staged files are then committed, and `commit` commits
+    the transaction (or `abort` rolls it back if the files could not be committed). So the
+    database holds the new period only when the summary and the other files are in place; the one
+    case left is the database's own COMMIT failing after the files were committed (a full disk
+    between the two steps): that is reported (DB_COMMIT_FAILED, exit 2) and the period keeps its
+    earlier record until the merge is run again."""
+
+    path: Path
+    on_duplicate: str = "error"
+    name = "history"
+
+    def __post_init__(self) -> None:
+        self._recording = None
+
+    @property
+    def target(self) -> Path:
+        return self.path
+
+    def write(self, result: MergeResult, labels: Labels, staging: Staging) -> list[Path]:
+        from .history import Recording
+
+        self._recording = Recording(self.path)
+        self._recording.prepare(result.consolidation, result.generated_at, on_duplicate=self.on_duplicate)
+        return [self.path]
+
+    def commit(self) -> None:
+        if self._recording is not None:
+            self._recording.commit()
+
+    def abort(self) -> None:
+        if self._recording is not None:
+            self._recording.rollback()
+
+
 def default_summary_path(plan: Plan, period: Period) -> Path:
     return Path("generated") / f"{safe_filename(plan.id)}_{period.code}_汇总.xlsx"
 
@@ -442,15 +487,24 @@ def merge(request: MergeRequest, outputs: list[Output], labels: Labels,
     stamp = (opts.now or dt.datetime.now()).replace(microsecond=0).isoformat(sep=" ")
     result = MergeResult(consolidation=c, generated_at=stamp)
     with Staging() as staging:
-        for output in outputs:
-            try:
-                result.written[output.name] = output.write(result, labels, staging)
-            except Exception as exc:
-                failure = as_output_error(exc, output.target)
-                if failure is None:
+        try:
+            for output in outputs:
+                try:
+                    result.written[output.name] = output.write(result, labels, staging)
+                except XltoolError:
                     raise
-                raise failure from None
-        staging.commit()
+                except Exception as exc:
+                    failure = as_output_error(exc, output.target)
+                    if failure is None:
+                        raise
+                    raise failure from None
+            staging.commit()
+        except BaseException:
+            for output in outputs:
+                output.abort()
+            raise
+    for output in outputs:  # the files are in place: outputs that hold more commit it now
+        output.commit()
     return result
 
 
