@@ -315,7 +315,7 @@ def test_fifo_and_unreadable_file_named_directly_the_others_are_checked(env, tmp
         out.mkdir(mode=0o777)
         os.chmod(out, 0o777)
         for command in ("validate", "merge"):
-            extra = ["--out", out / "s.xlsx", "--json", out / "r.json"] if command == "merge" else []
+            extra = ["--out", out / "s.xlsx", "--json", out / "r.json", "--db", out / "h.db"] if command == "merge" else []
             code, text, seconds, _ = proc([command, good, locked, fifo, "--plan", PLAN, "--period", PERIOD, *extra],
                                           user=65534, timeout=60, cwd=box)
             assert code == 1, text
