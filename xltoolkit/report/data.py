@@ -20,7 +20,7 @@ BEHIND = ("behind", "overdue")
 NOT_ACCEPTED = ("missing", "empty", "rejected", "duplicate")  # units listed in the annex
 SHORT_LIMIT = 120
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")  # not allowed in Word's XML
-_SENTENCE_END = re.compile(r"[。！？；!?;]")
+_SENTENCE_END = re.compile(r"[。！？；]")  # full-width only: "&amp;" or a URL is not a sentence
 
 
 def clean(text: Optional[str]) -> str:
