@@ -28,7 +28,7 @@ ALLOWED_WORDS = {
     "xltool", "plan", "show", "generate", "merge", "validate", "parse", "help", "auto", "error", "newest",
     "xlsx", "txt", "docx", "yaml", "json", "JSON", "YAML", "UTF", "CPU", "generated", "returns", "templates",
     "labels", "zh-CN", "XLTOOL_LOCALE", "WPS", "LibreOffice", "Excel", "version", "nosuch", "out", "jobs",
-    "period", "plan_ref", "oldest", "export", "import", "fengong", "wuchang-14fyp", "status", "xltool-secret", "history",
+    "period", "plan_ref", "oldest", "export", "import", "fengong", "wuchang-14fyp", "status", "xltool-secret", "history", "report",
 }
 
 

@@ -414,6 +414,7 @@ def _unreadable_files_or_fail(files, lab, command: str) -> None:
 @click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path), default=None)
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), default=None)
 @click.option("--feedback", "feedback_dir", type=click.Path(file_okay=False, path_type=Path), default=None)
+@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path), default=None)
 @click.option("--on-duplicate", type=click.Choice(["error", "newest"]), default="error", show_default=True)
 @click.option("--jobs", "jobs", default="auto", show_default=True, metavar="N", callback=_jobs)
 @click.option("--secret", "secret_file", type=click.Path(dir_okay=False, path_type=Path, readable=False),
@@ -422,7 +423,7 @@ def _unreadable_files_or_fail(files, lab, command: str) -> None:
 @click.option("--no-db", "no_db", is_flag=True)
 @handle_errors
 def merge(paths: tuple[Path, ...], plan_ref: Optional[str], period: Optional[str], out_path: Optional[Path],
-          json_path: Optional[Path], feedback_dir: Optional[Path], on_duplicate: str,
+          json_path: Optional[Path], feedback_dir: Optional[Path], report_path: Optional[Path], on_duplicate: str,
           jobs: Optional[int], secret_file: Optional[Path], db: Optional[Path], no_db: bool) -> None:
     """Check every return in PATHS (files or folders) and build the consolidated summary.
 
@@ -446,7 +447,7 @@ def merge(paths: tuple[Path, ...], plan_ref: Optional[str], period: Optional[str
         check_history(db_path)
     targets = [OutputTarget(path, option, folder) for path, option, folder in (
         (out_path, "--out", False), (json_path, "--json", False), (feedback_dir, "--feedback", True),
-        (db_path, "--db", False)) if path is not None]
+        (db_path, "--db", False), (report_path, "--report", False)) if path is not None]
     p, per, files = _read_for_plan(paths, plan_ref, period, command="merge", outputs=tuple(targets))
     out = out_path or default_summary_path(p, per)
     if out_path is None:  # the default summary path is known only now: the same checks
@@ -461,6 +462,10 @@ def merge(paths: tuple[Path, ...], plan_ref: Optional[str], period: Optional[str
         outputs.append(JsonOutput(json_path))
     if feedback_dir is not None:
         outputs.append(FeedbackOutput(feedback_dir))
+    if report_path is not None:
+        from .merge import ReportOutput
+
+        outputs.append(ReportOutput(report_path))
     if db_path is not None:  # last: it holds the database's write lock until the files are committed
         from .merge import HistoryOutput
 
@@ -481,11 +486,89 @@ def merge(paths: tuple[Path, ...], plan_ref: Optional[str], period: Optional[str
         for file, reason in outcome.feedback_skipped:
             click.echo(lab.fmt("cli.warning", message=lab.fmt("cli_merge.feedback_skipped", file=file,
                                                                reason=reason)), err=True)
+    if report_path is not None:
+        click.echo(lab.fmt("report.written", path=report_path))
     if db_path is not None:
         click.echo(lab.fmt("history.recorded", path=db_path, period=per.code))
     click.echo(lab.fmt("cli_merge.done", files=len(files), expected=len(c.submissions), **counts,
                        errors=c.errors, warnings=c.warnings, summary=out,
                        seconds=time.perf_counter() - started))
+    raise click.exceptions.Exit(EXIT_PROBLEMS if c.errors else EXIT_OK)
+
+
+def _reply_by(ctx, param, text: Optional[str]):
+    """--reply-by: an ISO date (checked before any work starts)."""
+    import datetime as dt
+
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(str(text).strip())
+    except ValueError:
+        raise click.BadParameter(_labels().fmt("report.reply_by_invalid", value=text), param_hint="--reply-by") from None
+
+
+@main.command("report")
+@click.argument("returns", nargs=-1, required=True, type=click.Path(path_type=Path, readable=False))
+@click.option("--plan", "plan_ref", metavar="PLAN")
+@click.option("--period", metavar="PERIOD")
+@click.option("-o", "--out", "out_path", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.option("--pdf", is_flag=True)
+@click.option("--notices", "notices_dir", metavar="DIR", type=click.Path(file_okay=False, path_type=Path), default=None)
+@click.option("--reply-by", "reply_by", metavar="DATE", default=None, callback=_reply_by)
+@click.option("--templates", "templates_dir", metavar="DIR", type=click.Path(file_okay=False, path_type=Path),
+              default=None)
+@click.option("--on-duplicate", type=click.Choice(["error", "newest"]), default="error", show_default=True)
+@click.option("--jobs", "jobs", default="auto", show_default=True, metavar="N", callback=_jobs)
+@click.option("--secret", "secret_file", type=click.Path(dir_okay=False, path_type=Path, readable=False),
+              default=None, envvar="XLTOOL_SECRET")
+@handle_errors
+def report_command(returns: tuple[Path, ...], plan_ref: Optional[str], period: Optional[str], out_path: Optional[Path],
+                   pdf: bool, notices_dir: Optional[Path], reply_by, templates_dir: Optional[Path], on_duplicate: str,
+                   jobs: Optional[int], secret_file: Optional[Path]) -> None:
+    """Merge the returns in RETURNS and write the period's report (.docx, optionally .pdf) and notices.
+
+    Exit code 0: no errors; 1: problems in the returns (the report is still written from everything
+    valid); 2: nothing could be done (no LibreOffice for --pdf: the .docx is written).
+    """
+    import time
+
+    from .files import OutputTarget, check_output_target, check_outputs_apart
+    from .merge import MergeOptions, MergeRequest, ReportOutput, default_report_path, merge as run, own_summary
+    from .problems import XltoolError
+
+    started = time.perf_counter()
+    lab = _labels()
+    targets = [OutputTarget(path, option, folder) for path, option, folder in (
+        (out_path, "--out", False), (notices_dir, "--notices", True)) if path is not None]
+    p, per, files = _read_for_plan(returns, plan_ref, period, command="merge", outputs=tuple(targets))
+    out = out_path or default_report_path(p, per)
+    if out_path is None or pdf:  # paths known only now: the same checks
+        known = [OutputTarget(out, "--out"), *[t for t in targets if t.option != "--out"]]
+        if pdf:
+            known.append(OutputTarget(out.with_suffix(".pdf"), "--pdf"))
+        check_outputs_apart(known, [f.input.path for f in files], replaceable=own_summary)
+        for target in known:
+            if not target.folder:
+                check_output_target(target.path)
+    secrets = _secrets(returns, secret_file, to_stderr=True)
+    output = ReportOutput(out, pdf=pdf, notices=notices_dir, reply_by=reply_by, templates=templates_dir)
+    request = MergeRequest(p, per, files, MergeOptions(on_duplicate=on_duplicate, jobs=jobs, secrets=secrets))
+    outcome = run(request, [output], lab, progress=_progress(lab["cli_merge.progress"]))
+    c = outcome.consolidation
+    for problem in c.problems:
+        click.echo(f"{lab['severity.' + problem.severity.value]} {problem.code} {problem.message(lab)}", err=True)
+    click.echo(lab.fmt("report.written", path=out))
+    if output.pdf_path in outcome.paths("report"):
+        click.echo(lab.fmt("report.pdf_written", path=output.pdf_path))
+    if notices_dir is not None:
+        written = [q for q in outcome.paths("report") if q.parent == notices_dir]
+        click.echo(lab.fmt("report.notices_written", count=len(written), folder=notices_dir))
+    counts = c.submission_counts()
+    click.echo(lab.fmt("report.done", files=len(files), expected=len(c.submissions), **counts, errors=c.errors,
+                       warnings=c.warnings, seconds=time.perf_counter() - started))
+    if output.pdf_missing:
+        raise XltoolError("REPORT_NO_OFFICE", path=out)
     raise click.exceptions.Exit(EXIT_PROBLEMS if c.errors else EXIT_OK)
 
 

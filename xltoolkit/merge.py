@@ -473,6 +473,67 @@ class HistoryOutput(Output):
             self._recording.rollback()
 
 
+@dataclass
+class ReportOutput(Output):
+    """The period's report (.docx through the template in templates/report/; with `pdf` also a .pdf
+    beside it, by LibreOffice) and, with `notices`, one 督办通知单 per unit with lagging tasks or
+    indicators/targets behind pace or overdue. `reply_by`: the date units are asked to reply by
+    (default: 10 days after the merge). `templates`: a folder with the office's own report.docx /
+    notice.docx. With `pdf` and no LibreOffice the .docx is still written and `pdf_missing` is set
+    (the command then says so: REPORT_NO_OFFICE)."""
+
+    path: Path
+    pdf: bool = False
+    notices: Optional[Path] = None
+    reply_by: Optional[dt.date] = None
+    templates: Optional[Path] = None
+    name = "report"
+    pdf_missing: bool = field(default=False, init=False)
+
+    @property
+    def target(self) -> Path:
+        return self.path
+
+    @property
+    def pdf_path(self) -> Path:
+        return self.path.with_suffix(".pdf")
+
+    def write(self, result: MergeResult, labels: Labels, staging: Staging) -> list[Path]:
+        from .report.data import from_consolidation, notices
+        from .report.document import ReportError, notice_stems, render_notice, render_report
+
+        data = from_consolidation(result.consolidation, result.generated_at)
+        tmp = staging.path(self.path)
+        render_report(data, labels, tmp, self.templates)
+        written = [self.path]
+        if self.pdf:
+            from .report.pdf import convert, find_soffice
+
+            soffice = find_soffice()
+            if soffice is None:
+                self.pdf_missing = True
+            else:
+                tmp_pdf = staging.path(self.pdf_path)
+                try:
+                    convert(Path(tmp), Path(tmp_pdf), soffice)
+                except RuntimeError as exc:
+                    raise ReportError("REPORT_PDF_FAILED", path=self.pdf_path, reason=str(exc)) from None
+                written.append(self.pdf_path)
+        if self.notices is not None:
+            ensure_dir(self.notices)
+            chased = notices(data)
+            reply_by = self.reply_by or dt.date.fromisoformat(result.generated_at[:10]) + dt.timedelta(days=10)
+            for n, (notice, stem) in enumerate(zip(chased, notice_stems(data, chased)), start=1):
+                target = self.notices / f"{stem}.docx"
+                render_notice(data, notice, labels, reply_by, n, staging.path(target), self.templates)
+                written.append(target)
+        return written
+
+
+def default_report_path(plan: Plan, period: Period) -> Path:
+    return Path("generated") / f"{safe_filename(plan.id)}_{period.code}_报告.docx"
+
+
 def default_summary_path(plan: Plan, period: Period) -> Path:
     return Path("generated") / f"{safe_filename(plan.id)}_{period.code}_汇总.xlsx"
 
