@@ -664,9 +664,10 @@ def _date_option(text: Optional[str], option: str):
 @click.option("--plan", "plan_ref", metavar="PLAN", default=None)
 @click.option("--unit", "unit", metavar="NAME", default=None)
 @click.option("--json", "as_json", is_flag=True)
+@click.option("--evaluate", "evaluate", is_flag=True)
 @handle_errors
 def history(item_id: Optional[str], db: Optional[Path], plan_ref: Optional[str], unit: Optional[str],
-            as_json: bool) -> None:
+            as_json: bool, evaluate: bool) -> None:
     """The periods recorded in the history database; ITEM_ID: one task, indicator or target over the
     periods; --unit: one unit's submissions over the periods."""
     import json
@@ -677,6 +678,8 @@ def history(item_id: Optional[str], db: Optional[Path], plan_ref: Optional[str],
     path = store.database_path(db)
     if item_id and unit:
         raise click.UsageError(lab["history.item_or_unit"])
+    if evaluate:
+        return _evaluate(store, path, plan_ref, as_json, lab)
     with store.reading(path) as conn:
         plan_id = _history_plan(conn, plan_ref) if plan_ref else None
         if item_id:
@@ -699,6 +702,39 @@ def history(item_id: Optional[str], db: Optional[Path], plan_ref: Optional[str],
         _show_unit(data, lab)
     else:
         _show_periods(data, lab)
+
+
+def _evaluate(store, path: Path, plan_ref: Optional[str], as_json: bool, lab) -> None:
+    """history --evaluate: the plan's indicators over the recorded years, in the mid-term review's groups."""
+    import json
+    from dataclasses import asdict
+
+    from .evaluation import evaluate
+    from .plans import plan_from_data
+
+    with store.reading(path) as conn:
+        plan_id = _history_plan(conn, plan_ref) if plan_ref else (store.plan_ids(conn) or [None])[0]
+        text = store.plan_json(conn, plan_id) if plan_id else None
+        if text is None:
+            raise store.HistoryError("DB_NO_YEAR_END", path=path, plan=plan_id or "-")
+        results = store.year_end_results(conn, plan_id)
+    if not results:
+        raise store.HistoryError("DB_NO_YEAR_END", path=path, plan=plan_id)
+    plan = plan_from_data(json.loads(text), str(path))
+    rows = evaluate(plan, results)
+    years = sorted({y for r in rows for y in r.years})
+    if as_json:
+        click.echo(json.dumps({"plan": plan.id, "years": years, "indicators": [
+            {**asdict(r), "years": {str(y): v for y, v in r.years.items()},
+             "group_label": lab[f"evaluation.group.{r.group}"]} for r in rows]}, ensure_ascii=False, indent=2))
+        return
+    click.echo(lab.fmt("evaluation.title", plan=plan.title, years="、".join(map(str, years))))
+    for r in rows:
+        values = "  ".join(lab.fmt("evaluation.year_value", year=y, value="-" if r.years.get(y) is None
+                                   else f"{r.years[y]:g}") for y in years)
+        rate = lab.fmt("evaluation.average_rate", value=f"{r.average_rate:.2f}") if r.average_rate is not None else ""
+        click.echo(lab.fmt("evaluation.line", id=r.indicator_id, name=r.name, kind=lab[f"indicator_kind.{r.kind}"],
+                           target=r.target, values=values, rate=rate, group=lab[f"evaluation.group.{r.group}"]))
 
 
 def _history_plan(conn, plan_ref: str) -> str:

@@ -576,6 +576,23 @@ def item_series(db: sqlite3.Connection, item_id: str, plan_id: Optional[str] = N
     return out
 
 
+def year_end_results(db: sqlite3.Connection, plan_id: str) -> list[dict[str, Any]]:
+    """The indicator results of every recorded period of `plan_id` that ends a year (a year, a second
+    half, a fourth quarter), with the year: the input of the plan's evaluation (evaluation.py)."""
+    return _dicts(db.execute(
+        "SELECT CAST(substr(m.period_end, 1, 4) AS INTEGER) AS year, m.period, m.period_end, r.item_id, r.value,"
+        " r.assessment FROM results r JOIN merges m ON m.id = r.merge"
+        " WHERE m.plan_id = ? AND r.kind = 'indicator' AND substr(m.period_end, 6) = '12-31'"
+        f" ORDER BY {_PERIOD_ORDER}", (plan_id,)))
+
+
+def plan_json(db: sqlite3.Connection, plan_id: str) -> Optional[str]:
+    """The plan (as recorded with its latest merge) of `plan_id`, as JSON text."""
+    row = db.execute("SELECT p.plan_json FROM merges m JOIN plans p ON p.id = m.plan WHERE m.plan_id = ?"
+                     " ORDER BY m.period_end DESC LIMIT 1", (plan_id,)).fetchone()
+    return row[0] if row else None
+
+
 def unit_series(db: sqlite3.Connection, unit: str, plan_id: Optional[str] = None) -> list[dict[str, Any]]:
     """One unit's submissions over every recorded period (by unit name or id): status, file, the
     number of files that claimed it, and the problems of the return used or rejected."""

@@ -1,0 +1,65 @@
+"""The plan's own evaluation (规划评估): year-end periods recorded, indicators over the years, average
+annual rates, the mid-term review's four groups, binding indicators that lag first."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from test_history import fill_period
+from xltoolkit.cli import main
+from xltoolkit.evaluation import average_annual_rate, evaluate, group_of
+
+
+def test_average_annual_rate_is_the_geometric_mean():
+    assert average_annual_rate([7.0, 7.0]) == pytest.approx(7.0)
+    assert average_annual_rate([10.0, 0.0]) == pytest.approx((1.1 ** 0.5 - 1) * 100)
+    assert average_annual_rate([]) is None
+
+
+@pytest.mark.parametrize("assessment, year, group", [
+    ("achieved", 2023, "achieved_early"), ("achieved", 2025, "as_expected"), ("ahead", 2023, "ahead"),
+    ("on_track", 2023, "as_expected"), ("behind", 2023, "lagging"), ("overdue", 2026, "lagging"),
+    ("qualitative", 2023, "to_assess"), (None, None, "to_assess")])
+def test_groups_follow_the_latest_assessment(assessment, year, group):
+    assert group_of(assessment, year, 2025) == group
+
+
+def test_binding_indicators_that_lag_come_first(plan14):
+    rows = evaluate(plan14, [{"year": 2022, "item_id": "B06", "value": 30.0, "assessment": "behind",
+                              "period_end": "2022-12-31"},
+                             {"year": 2022, "item_id": "E01", "value": 7.5, "assessment": "on_track",
+                              "period_end": "2022-12-31"},
+                             {"year": 2021, "item_id": "E01", "value": 6.5, "assessment": "behind",
+                              "period_end": "2021-12-31"}])
+    assert rows[0].indicator_id == "B06" and rows[0].group == "lagging"
+    e01 = next(r for r in rows if r.indicator_id == "E01")
+    assert e01.years == {2021: 6.5, 2022: 7.5} and e01.group == "as_expected"
+    assert e01.average_rate == pytest.approx(((1.065 * 1.075) ** 0.5 - 1) * 100)
+
+
+def test_history_evaluate_over_two_recorded_years(plan14, labels, tmp_path):
+    db = tmp_path / "h.db"
+    for seed, year in enumerate(("2021", "2022")):
+        inbox = fill_period(plan14, year, tmp_path / year, labels, seed=seed, units=("区发改局", "区城管局"))
+        r = CliRunner().invoke(main, ["merge", str(inbox), "--out", str(tmp_path / f"{year}.xlsx"), "--db", str(db)])
+        assert r.exit_code in (0, 1), r.output
+    result = CliRunner().invoke(main, ["history", "--evaluate", "--db", str(db), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["years"] == [2021, 2022] and len(data["indicators"]) == len(plan14.indicators)
+    e01 = next(i for i in data["indicators"] if i["indicator_id"] == "E01")  # led by 区发改局: reported
+    assert set(e01["years"]) == {"2021", "2022"} and all(v is not None for v in e01["years"].values())
+    assert e01["average_rate"] is not None and e01["group_label"]
+    text = CliRunner().invoke(main, ["history", "--evaluate", "--db", str(db)])
+    assert text.exit_code == 0 and "2021年" in text.output
+
+
+def test_history_evaluate_needs_a_year_end_period(plan14, labels, tmp_path):
+    db = tmp_path / "h.db"
+    inbox = fill_period(plan14, "2022Q3", tmp_path / "q3", labels, seed=1, units=("区发改局",))
+    CliRunner().invoke(main, ["merge", str(inbox), "--out", str(tmp_path / "s.xlsx"), "--db", str(db)])
+    result = CliRunner().invoke(main, ["history", "--evaluate", "--db", str(db)])
+    assert result.exit_code == 2 and "DB_NO_YEAR_END" in result.output
