@@ -177,7 +177,12 @@ def _v1(db: sqlite3.Connection) -> None:
     """)
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1]
+def _v2(db: sqlite3.Connection) -> None:
+    """Version 2: every task, indicator and target result keeps its status light (lights.py)."""
+    _script(db, "ALTER TABLE results ADD COLUMN light TEXT;")
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2]
 SCHEMA_VERSION = len(MIGRATIONS)
 TABLES = ("plans", "merges", "submissions", "input_files", "answers", "problems", "results")
 
@@ -470,12 +475,29 @@ class Recording:
                 db.executemany(_INSERT[table], [(merge_id, *row) for row in rows[table]])
                 if n == 1:
                     _pause()  # test hook: a kill here leaves the transaction half-written
+            self._set_lights(merge_id, c.plan.id, c.period.end.isoformat())
             self._drop_orphan_plans()
         except BaseException as exc:
             self.rollback()
             if isinstance(exc, sqlite3.Error):
                 raise _as_error(exc, self.path) from None
             raise
+
+    def _set_lights(self, merge_id: int, plan_id: str, period_end: str) -> None:
+        """Each result's light from this period's result and the previous recorded period's light
+        (and task status) of the same plan: a red stays until the item catches up."""
+        from .lights import light
+
+        db = self._db
+        prev = db.execute("SELECT id FROM merges WHERE plan_id = ? AND period_end < ? ORDER BY period_end DESC"
+                          " LIMIT 1", (plan_id, period_end)).fetchone()
+        before = {}
+        if prev is not None:
+            before = {(k, i): (lt, st) for k, i, lt, st in db.execute(
+                "SELECT kind, item_id, light, status FROM results WHERE merge = ?", (prev[0],))}
+        rows = db.execute("SELECT kind, item_id, status, assessment FROM results WHERE merge = ?", (merge_id,)).fetchall()
+        db.executemany("UPDATE results SET light = ? WHERE merge = ? AND kind = ? AND item_id = ?",
+                       [(light(k, st, a, *before.get((k, i), (None, None))), merge_id, k, i) for k, i, st, a in rows])
 
     def _drop_orphan_plans(self) -> None:
         """Plan versions no period refers to any more (the one period merged under it was re-merged
@@ -564,7 +586,7 @@ def item_series(db: sqlite3.Connection, item_id: str, plan_id: Optional[str] = N
     out = []
     for r in db.execute(
             "SELECT m.id AS merge_id, m.plan_id, m.period, r.kind, r.task_id, r.status, r.progress, r.value,"
-            " r.assessment, r.expected, r.source, r.disagreement FROM results r JOIN merges m ON m.id = r.merge"
+            " r.assessment, r.expected, r.source, r.disagreement, r.light FROM results r JOIN merges m ON m.id = r.merge"
             f" WHERE r.item_id = ? {where} ORDER BY {_PERIOD_ORDER}", args):
         row = dict(r)
         merge_id = row.pop("merge_id")
