@@ -799,12 +799,15 @@ def _show_item(data: dict, lab) -> None:
     table = []
     for r in data["periods"]:
         flag = lab["history.disagreement"] if r["disagreement"] else ""
+        if r.get("light") and r["light"] != "none":
+            flag = " ".join(x for x in (lab[f"lights.{r['light']}"], flag) if x)
         if task:
             table.append([r["period"], lab["history.consolidated"], "",
                           lab[f"status.{r['status']}"] if r["status"] else "-", _num(r["progress"]), flag])
         else:
+            assessed = lab[f"assessment.{r['assessment']}"] if r["assessment"] else "-"
             table.append([r["period"], lab["history.consolidated"], "", _num(r["value"]),
-                          lab[f"assessment.{r['assessment']}"] if r["assessment"] else "-", _num(r["expected"])])
+                          f"{assessed} {flag}".strip(), _num(r["expected"])])
         for a in r["reports"]:
             role = lab.get(f"role.{a['role']}", a["role"])
             if task:
