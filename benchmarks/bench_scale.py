@@ -277,7 +277,7 @@ def step_merge(work: Path, jobs: str) -> dict:
     t = time.perf_counter()
     code = _cli(["merge", str(work / "filled"), "--plan", str(work / "plan.json"), "--period", PERIOD,
                  "--out", str(work / f"summary_{jobs}.xlsx"), "--json", str(work / f"merge_{jobs}.json"),
-                 "--jobs", jobs])
+                 "--jobs", jobs, "--no-db"])
     seconds = time.perf_counter() - t
     data = json.loads((work / f"merge_{jobs}.json").read_text(encoding="utf-8"))
     errors = sum(1 for i in data["issues"] if i["severity"] == "error")
