@@ -221,7 +221,8 @@ def _subtitle_values(book: Book) -> dict[str, Any]:
 # Entry point ------------------------------------------------------------------------------------
 
 
-def write_summary(path: str, c: Consolidation, labels: Labels, generated_at: str) -> None:
+def write_summary(path: str, c: Consolidation, labels: Labels, generated_at: str,
+                  earlier: Optional[dict] = None) -> None:
     """Write the consolidated summary workbook for `c` to `path` (the caller renames it into place)."""
     from ..plans import fingerprint
 
