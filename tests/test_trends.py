@@ -86,3 +86,66 @@ def test_next_period_shows_last_answers(sequence, labels):
     # Q2's returns (no earlier period) have no 上期 column.
     first = next(p for p in returns_of(root / "2022Q2" / "gen") if p.stem.endswith("区发改局"))
     assert not any(labels["columns.last_status"] in r for r in headers(first))
+
+
+def sheet_rows(path: Path, name: str) -> list[list]:
+    wb = openpyxl.load_workbook(path, read_only=True)
+    return [list(r) for r in wb[name].iter_rows(values_only=True)]
+
+
+def test_summary_trends_and_changes(sequence, labels):
+    root = sequence["root"]
+    assert labels["summary_book.sheets.trends"] not in openpyxl.load_workbook(root / "2022Q2.xlsx").sheetnames
+    q4 = root / "2022Q4.xlsx"
+    trends = sheet_rows(q4, labels["summary_book.sheets.trends"])
+    header = trends[2]
+    cols = [labels.period(Period.parse(p)) for p in PERIODS]
+    assert all(c in header for c in cols)
+    q2 = json.loads((root / "2022Q2.json").read_text(encoding="utf-8"))
+    q2_values = {i["id"]: i.get("value") for i in q2["indicators"]}
+    checked = 0
+    for row in trends[3:]:
+        if row and row[0] in q2_values and q2_values[row[0]] is not None:
+            assert row[header.index(cols[0])] == pytest.approx(q2_values[row[0]])
+            checked += 1
+    assert checked
+    wb = openpyxl.load_workbook(q4)
+    assert wb[labels["summary_book.sheets.trends"]]._charts
+    changes = sheet_rows(q4, labels["summary_book.sheets.changes"])
+    assert changes[2][0] == labels["summary_book.columns.seq"]
+    q3 = json.loads((root / "2022Q3.json").read_text(encoding="utf-8"))
+    q4j = json.loads((root / "2022Q4.json").read_text(encoding="utf-8"))
+    before = {t["id"]: t["status"] for t in q3["tasks"]}
+    lagging = {t["id"] for t in q4j["tasks"] if t["status"] == "lagging" and before.get(t["id"]) not in (None, "lagging")}
+    shown = {r[2] for r in changes[3:] if r[1] == labels["summary_book.changes.kinds.newly_lagging"]}
+    assert shown == lagging
+    tasks = sheet_rows(q4, labels["summary_book.sheets.tasks"])
+    assert labels["columns.last_status"] in tasks[2]
+
+
+def test_prefill_and_unchanged(sequence, labels, plan14, tmp_path):
+    db, root = sequence["db"], sequence["root"]
+    r = run("generate", "--period", "2023Q1", "--out", tmp_path / "gen", "--db", db, "--prefill")
+    assert r.exit_code == 0, r.output
+    assert labels["cli.generate_prefilled"] in r.output
+    path = next(p for p in returns_of(tmp_path / "gen") if p.stem.endswith("区发改局"))
+    grid = headers(path)
+    assert labels.fmt("return_sheet.prefill_note", last=labels.period(Period.parse("2022Q4"))).strip() in grid[1][0]
+    typed = sequence["typed"][("2022Q4", "区发改局")]
+    item = next(i for (i, k), v in typed.items.items() if k == "work" and v)
+    header, row = row_of(grid, item, labels["columns.work"])
+    assert row[header.index(labels["columns.work"])] == typed.items[(item, "work")]
+    # Merged as prefilled (work unchanged): VALUE_UNCHANGED warnings, not errors.
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    import shutil
+    shutil.copy(path, inbox / path.name)
+    wb = openpyxl.load_workbook(inbox / path.name)
+    ws = wb.worksheets[1]
+    ws["C5"] = "027-87000001"
+    wb.save(inbox / path.name)
+    r = run("merge", inbox, "--plan", plan14.id, "--period", "2023Q1", "--out", tmp_path / "s.xlsx",
+            "--json", tmp_path / "s.json", "--db", tmp_path / "copy.db")
+    assert "VALUE_UNCHANGED" not in r.output  # a database without earlier periods: nothing to compare
+    r = run("merge", inbox, "--plan", plan14.id, "--period", "2023Q1", "--out", tmp_path / "s.xlsx", "--db", db)
+    assert "VALUE_UNCHANGED" in r.output, r.output
