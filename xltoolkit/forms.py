@@ -109,9 +109,10 @@ class Form:
         return [c.header(labels) for c in self.columns]
 
     def shown(self, with_last: bool = False) -> "Form":
-        """The form as written: without its 上期 columns unless `with_last`."""
-        if with_last or not any(c.last for c in self.columns):
-            return self
+        """The form as written: with its 上期 columns (the ones marked `last`) when `with_last`."""
+        return WITH_LAST.get(self.key, self) if with_last else self
+
+    def without_last(self) -> "Form":
         return Form(self.key, tuple(c for c in self.columns if not c.last))
 
 
@@ -130,7 +131,7 @@ INDICATOR_FORM = Form("indicators", (
     Column("note", "columns.data_note", ColumnType.longtext, input=True, width=12, max_length=TEXT_LIMIT),
 ))
 
-TASK_FORM = Form("tasks", (
+TASK_FORM_LAST = Form("tasks", (
     Column("id", "columns.id", ColumnType.id, width=6),
     Column("chapter", "columns.chapter", ColumnType.text, width=6),
     Column("title", "columns.task_title", ColumnType.text, width=9),
@@ -177,7 +178,7 @@ UNASSIGNED_FORM = Form("unassigned", (
 ))
 
 # The quantitative targets inside the tasks a unit leads (三、量化目标): one row per target.
-TARGET_FORM = Form("targets", (
+TARGET_FORM_LAST = Form("targets", (
     Column("id", "columns.id", ColumnType.id, width=6),
     Column("task", "columns.target_task", ColumnType.text, width=6),
     Column("text", "columns.target_text", ColumnType.text, width=9),
@@ -190,6 +191,10 @@ TARGET_FORM = Form("targets", (
     Column("note", "columns.data_note", ColumnType.longtext, input=True, width=6, max_length=TEXT_LIMIT),
 ))
 
+# The forms as written without history; with it (generate --db), the returns use the *_LAST forms
+# (the same columns plus the locked 上期 ones, before the inputs). The reader knows only these.
+TASK_FORM, TARGET_FORM = TASK_FORM_LAST.without_last(), TARGET_FORM_LAST.without_last()
+WITH_LAST = {f.key: f for f in (TASK_FORM_LAST, TARGET_FORM_LAST)}
 FORMS = (INDICATOR_FORM, TASK_FORM, TARGET_FORM)
 FORMS_BY_KEY = {f.key: f for f in (*FORMS, MASTER_INDICATOR_FORM, UNASSIGNED_FORM)}
 
@@ -211,8 +216,8 @@ def vocabulary(labels: Labels, forms: Iterable[Form] = FORMS, with_last: bool = 
 def vocabulary_labels(vocab: dict) -> Labels:
     """A vocabulary read from a workbook as a Labels object answering ``<group>.<key>`` for choices."""
     return Labels(dict(vocab.get("choices") or {}))
-SHEET_WIDTH = max(len(f.shown().columns) for f in FORMS)  # columns a unit sheet spans (without 上期)
-SHEET_WIDTH_LAST = max(len(f.columns) for f in FORMS)  # with the 上期 columns
+SHEET_WIDTH = max(len(f.columns) for f in FORMS)  # columns a unit sheet spans (without 上期)
+SHEET_WIDTH_LAST = max(len(f.shown(True).columns) for f in FORMS)  # with the 上期 columns
 
 
 @dataclass(frozen=True)

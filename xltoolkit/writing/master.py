@@ -267,7 +267,7 @@ def _write_calc(workbook, styles: Styles, labels: Labels, plan: Plan, units: lis
                 unit_rows: list[UnitSheetRows]) -> CalcRange:
     ws = workbook.add_worksheet(labels["sheets.calc"])
     ws.write_row(0, 0, ["unit_id", "chapter_id", "task_id", "status"])
-    status_col = TASK_FORM.shown().index("status")
+    status_col = TASK_FORM.index("status")
     rows = []
     r = 1
     for u, placed in zip(units, unit_rows):
