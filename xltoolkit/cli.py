@@ -297,17 +297,28 @@ def plan_import(book: Path, out_path: Path, new_id: Optional[str], plan_ref: Opt
 @click.option("--password", default=None)
 @click.option("--force", is_flag=True)
 @click.option("--jobs", "jobs", default="auto", show_default=True, metavar="N", callback=_jobs)
+@click.option("--db", "db", type=click.Path(dir_okay=False, path_type=Path), default=None, envvar="XLTOOL_DB")
+@click.option("--prefill", is_flag=True)
 @handle_errors
 def generate(plan_ref: Optional[str], period: Optional[str], out_dir: Path, password: Optional[str],
-             force: bool, jobs: Optional[int]) -> None:
+             force: bool, jobs: Optional[int], db: Optional[Path], prefill: bool) -> None:
     """Write the master workbook and one return workbook per unit."""
     from .generate import generate as run
+    from .history import database_path, earlier_periods
 
     p = _load(plan_ref)
     per = _period(p, period)
     lab = _labels()
+    earlier = earlier_periods(database_path(db), p.id, per.start.isoformat())
+    if earlier is not None:
+        click.echo(lab.fmt("cli.generate_last_period", period=earlier["previous"]["period"],
+                           units=len(earlier["last_answers"])), err=True)
+        if prefill:
+            click.echo(lab["cli.generate_prefilled"], err=True)
+    elif prefill:
+        click.echo(lab.fmt("cli.warning", message=lab["cli.generate_prefill_nothing"]), err=True)
     result = run(p, per, out_dir, password=password, force=force, progress=_progress(lab["cli.generate_progress"]),
-                 labels=lab, jobs=jobs)
+                 labels=lab, jobs=jobs, earlier=earlier, prefill=prefill)
     for path, reason in result.kept:
         click.echo(lab.fmt("cli.warning", message=lab.fmt("cli.generate_kept", path=path, reason=reason)), err=True)
     from .writing.matrix_list import GRID_MAX_CELLS, matrix_as_list
@@ -457,7 +468,12 @@ def merge(paths: tuple[Path, ...], plan_ref: Optional[str], period: Optional[str
                             replaceable=own_summary)
         check_output_target(out)
     secrets = _secrets(paths, secret_file, to_stderr=True)
-    outputs = [SummaryOutput(out)]
+    earlier = None
+    if db_path is not None:  # earlier periods of the plan: 趋势/变化 sheets, VALUE_UNCHANGED
+        from .history import earlier_periods
+
+        earlier = earlier_periods(db_path, p.id, per.start.isoformat())
+    outputs = [SummaryOutput(out, earlier=earlier)]
     if json_path is not None:
         outputs.append(JsonOutput(json_path))
     if feedback_dir is not None:
@@ -470,7 +486,8 @@ def merge(paths: tuple[Path, ...], plan_ref: Optional[str], period: Optional[str
         from .merge import HistoryOutput
 
         outputs.append(HistoryOutput(db_path, on_duplicate=on_duplicate))
-    request = MergeRequest(p, per, files, MergeOptions(on_duplicate=on_duplicate, jobs=jobs, secrets=secrets))
+    request = MergeRequest(p, per, files, MergeOptions(on_duplicate=on_duplicate, jobs=jobs, secrets=secrets,
+                                                       earlier=earlier))
     outcome = run(request, outputs, lab, progress=_progress(lab["cli_merge.progress"]))
     c = outcome.consolidation
     for problem in c.problems:

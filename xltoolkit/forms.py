@@ -56,6 +56,9 @@ class Column:
     max_length: Optional[int] = None
     choices: tuple[str, ...] = ()
     choice_group: str = ""
+    # Shown only when last period's answers are known (generate --db): the 上期 columns. Locked,
+    # never required by the reader, never compared with the plan.
+    last: bool = False
 
     def header(self, labels: Labels) -> str:
         return labels[self.label]
@@ -105,6 +108,13 @@ class Form:
     def headers(self, labels: Labels) -> list[str]:
         return [c.header(labels) for c in self.columns]
 
+    def shown(self, with_last: bool = False) -> "Form":
+        """The form as written: with its 上期 columns (the ones marked `last`) when `with_last`."""
+        return WITH_LAST.get(self.key, self) if with_last else self
+
+    def without_last(self) -> "Form":
+        return Form(self.key, tuple(c for c in self.columns if not c.last))
+
 
 TEXT_LIMIT = 2000  # characters per free-text answer; Excel cells hold 32,767
 
@@ -121,7 +131,7 @@ INDICATOR_FORM = Form("indicators", (
     Column("note", "columns.data_note", ColumnType.longtext, input=True, width=12, max_length=TEXT_LIMIT),
 ))
 
-TASK_FORM = Form("tasks", (
+TASK_FORM_LAST = Form("tasks", (
     Column("id", "columns.id", ColumnType.id, width=6),
     Column("chapter", "columns.chapter", ColumnType.text, width=6),
     Column("title", "columns.task_title", ColumnType.text, width=9),
@@ -129,6 +139,9 @@ TASK_FORM = Form("tasks", (
     Column("targets", "columns.task_targets", ColumnType.text, width=12),
     Column("role", "columns.role", ColumnType.text, width=5),
     Column("others", "columns.other_units", ColumnType.text, width=7),
+    Column("last_status", "columns.last_status", ColumnType.text, width=6, last=True),
+    Column("last_progress", "columns.last_progress", ColumnType.text, width=6, last=True),
+    Column("last_next_steps", "columns.last_next_steps", ColumnType.text, width=10, last=True),
     Column("status", "columns.status", ColumnType.choice, input=True, width=7, choices=STATUS_KEYS,
            choice_group="status"),
     Column("progress", "columns.progress", ColumnType.percent, input=True, width=6),
@@ -165,7 +178,7 @@ UNASSIGNED_FORM = Form("unassigned", (
 ))
 
 # The quantitative targets inside the tasks a unit leads (三、量化目标): one row per target.
-TARGET_FORM = Form("targets", (
+TARGET_FORM_LAST = Form("targets", (
     Column("id", "columns.id", ColumnType.id, width=6),
     Column("task", "columns.target_task", ColumnType.text, width=6),
     Column("text", "columns.target_text", ColumnType.text, width=9),
@@ -173,20 +186,26 @@ TARGET_FORM = Form("targets", (
     Column("unit", "columns.target_unit", ColumnType.text, width=6),
     Column("rule", "columns.comparator", ColumnType.text, width=6),
     Column("deadline", "columns.deadline", ColumnType.text, width=5),
+    Column("last_actual", "columns.last_target_actual", ColumnType.text, width=7, last=True),
     Column("actual", "columns.target_actual", ColumnType.number, input=True, width=7),
     Column("note", "columns.data_note", ColumnType.longtext, input=True, width=6, max_length=TEXT_LIMIT),
 ))
 
+# The forms as written without history; with it (generate --db), the returns use the *_LAST forms
+# (the same columns plus the locked 上期 ones, before the inputs). The reader knows only these.
+TASK_FORM, TARGET_FORM = TASK_FORM_LAST.without_last(), TARGET_FORM_LAST.without_last()
+WITH_LAST = {f.key: f for f in (TASK_FORM_LAST, TARGET_FORM_LAST)}
 FORMS = (INDICATOR_FORM, TASK_FORM, TARGET_FORM)
 FORMS_BY_KEY = {f.key: f for f in (*FORMS, MASTER_INDICATOR_FORM, UNASSIGNED_FORM)}
 
 
-def vocabulary(labels: Labels, forms: Iterable[Form] = FORMS) -> dict:
+def vocabulary(labels: Labels, forms: Iterable[Form] = FORMS, with_last: bool = False) -> dict:
     """The words a workbook was written with, by key: each form's column headers and each choice
     column's answers. Written into the workbook's metadata so that a reader in another locale (or
     after a wording change) still maps the headers and answers to their keys."""
     out: dict = {"forms": {}, "choices": {}}
     for form in forms:
+        form = form.shown(with_last)
         out["forms"][form.key] = {c.key: c.header(labels) for c in form.columns}
         for c in form.columns:
             if c.choices:
@@ -197,7 +216,8 @@ def vocabulary(labels: Labels, forms: Iterable[Form] = FORMS) -> dict:
 def vocabulary_labels(vocab: dict) -> Labels:
     """A vocabulary read from a workbook as a Labels object answering ``<group>.<key>`` for choices."""
     return Labels(dict(vocab.get("choices") or {}))
-SHEET_WIDTH = max(len(f.columns) for f in FORMS)  # columns a unit sheet spans
+SHEET_WIDTH = max(len(f.columns) for f in FORMS)  # columns a unit sheet spans (without 上期)
+SHEET_WIDTH_LAST = max(len(f.shown(True).columns) for f in FORMS)  # with the 上期 columns
 
 
 @dataclass(frozen=True)

@@ -81,7 +81,8 @@ def _keep_reason(path: Path, labels: Labels) -> Optional[str]:
 def generate(plan: Plan, period: Period, out_dir: Path, *, password: Optional[str] = None, force: bool = False,
              progress: Optional[Progress] = None, labels: Optional[Labels] = None,
              now: Optional[dt.datetime] = None, jobs: Optional[int] = None,
-             secret: Optional[bytes] = None) -> GenerateResult:
+             secret: Optional[bytes] = None, earlier: Optional[dict] = None,
+             prefill: bool = False) -> GenerateResult:
     """Write the master and the returns. `jobs`: worker processes (None = auto, 1 = serial); the
     files are the same either way. `secret`: the office secret to key identity tokens with (default:
     the output folder's `.xltool-secret`, created on first use); the same plan, period, time and
@@ -104,8 +105,11 @@ def generate(plan: Plan, period: Period, out_dir: Path, *, password: Optional[st
         existing = (out_dir / SECRET_NAME).exists()
     else:
         secret, existing = folder_secret(out_dir)
+    # `earlier`: what the history database holds of earlier periods (history.earlier_periods):
+    # the returns get the 上期 columns, and with `prefill` last period's answers in their inputs.
+    last_answers = (earlier or {}).get("last_answers") if earlier else None
     job = _Job(plan, period, labels, password, force, stamp, fingerprint(plan), unit_sheet_names(plan, labels),
-               secret)
+               secret, last_answers, prefill)
     returns_dir = out_dir / RETURNS_DIR
     made_returns_dir = bool(units) and not returns_dir.exists()
     try:
@@ -163,6 +167,8 @@ class _Job:
     fp: str
     sheet_names: dict[str, str]
     secret: bytes = b""  # the output folder's office secret: keys each return's identity token
+    last_answers: Optional[dict] = None  # unit name -> its last recorded answers (history.last_answers)
+    prefill: bool = False
 
     def meta_for(self, unit_id: str, unit_name: str, kind: str) -> ReturnMeta:
         tok = token(self.secret, self.plan.id, self.fp, unit_id, self.period.code) if self.secret and kind == "return" else ""
@@ -190,7 +196,9 @@ class _Job:
 
                 unit = self.plan.reporting_units[index - 1]
                 write_return(tmp, self.plan, unit, self.period, self.sheet_names[unit.name],
-                             self.meta_for(unit.id, unit.name, "return"), self.labels, self.password)
+                             self.meta_for(unit.id, unit.name, "return"), self.labels, self.password,
+                             earlier=None if self.last_answers is None else self.last_answers.get(unit.name, {}),
+                             prefill=self.prefill)
         except Exception as exc:
             failure = as_output_error(exc, path)
             if failure is None:

@@ -634,3 +634,74 @@ def dump(db: sqlite3.Connection, *, skip: tuple[str, ...] = ("merges.merged_at",
         names = ", ".join(cols)
         out[table] = [tuple(r) for r in db.execute(f"SELECT {names} FROM {table} ORDER BY {names}")]
     return out
+
+
+# Earlier periods, for the next period's returns and summary (read only) ------------------------------
+
+
+def _before(db: sqlite3.Connection, plan_id: str, start: str) -> list[sqlite3.Row]:
+    """The plan's recorded periods that ended before `start` (ISO date), latest first."""
+    return db.execute(
+        "SELECT m.id, m.period, m.period_end FROM merges m WHERE m.plan_id = ? AND m.period_end < ?"
+        " ORDER BY m.period_end DESC, CASE m.period_kind WHEN 'quarter' THEN 0 WHEN 'half' THEN 1 ELSE 2 END",
+        (plan_id, start)).fetchall()
+
+
+def last_answers(db: sqlite3.Connection, plan_id: str, start: str) -> dict[str, dict[str, Any]]:
+    """Each unit's last accepted answers before `start` (ISO date): by unit name,
+    ``{"period": code, "answers": {item_id: answer row as dict}}``, from the latest period before
+    `start` in which the unit's return was used."""
+    out: dict[str, dict[str, Any]] = {}
+    for m in _before(db, plan_id, start):
+        for r in db.execute("SELECT unit, item_id, kind, role, status, progress, value, work, problems, next_steps,"
+                            " note FROM answers WHERE merge = ? ORDER BY unit, kind, item_id", (m["id"],)):
+            if r["unit"] in out and out[r["unit"]]["period"] != m["period"]:
+                continue  # the unit has a later period
+            entry = out.setdefault(r["unit"], {"period": m["period"], "answers": {}})
+            entry["answers"][r["item_id"]] = dict(r)
+    return out
+
+
+def previous_period(db: sqlite3.Connection, plan_id: str, start: str) -> Optional[dict[str, Any]]:
+    """The latest recorded period before `start` (ISO date), with what the summary compares against:
+    ``results`` by (kind, item_id), ``submissions`` (unit -> status) and ``problem_codes`` (unit ->
+    set of codes); None when there is none."""
+    found = _before(db, plan_id, start)
+    if not found:
+        return None
+    m = found[0]
+    results = {(r["kind"], r["item_id"]): dict(r) for r in db.execute(
+        "SELECT item_id, kind, task_id, status, progress, value, assessment, expected FROM results WHERE merge = ?",
+        (m["id"],))}
+    submissions = {r["unit"]: r["status"] for r in db.execute(
+        "SELECT unit, status FROM submissions WHERE merge = ? ORDER BY position", (m["id"],))}
+    codes: dict[str, set[str]] = {}
+    for r in db.execute("SELECT unit, code FROM problems WHERE merge = ? AND unit IS NOT NULL", (m["id"],)):
+        codes.setdefault(r["unit"], set()).add(r["code"])
+    return {"period": m["period"], "results": results, "submissions": submissions, "problem_codes": codes}
+
+
+def value_series(db: sqlite3.Connection, plan_id: str, start: str) -> dict[str, Any]:
+    """Every indicator's and target's consolidated value in each recorded period before `start`
+    (ISO date), oldest first: ``{"periods": [code, ...], "values": {(kind, item_id): {code: value}}}``."""
+    periods_ = [m["period"] for m in reversed(_before(db, plan_id, start))]
+    values: dict[tuple[str, str], dict[str, Optional[float]]] = {}
+    for r in db.execute(
+            "SELECT m.period, r.kind, r.item_id, r.value FROM results r JOIN merges m ON m.id = r.merge"
+            " WHERE m.plan_id = ? AND m.period_end < ? AND r.kind IN ('indicator', 'target')", (plan_id, start)):
+        values.setdefault((r["kind"], r["item_id"]), {})[r["period"]] = r["value"]
+    return {"periods": periods_, "values": values}
+
+
+def earlier_periods(path: Path, plan_id: str, start: str) -> Optional[dict[str, Any]]:
+    """What the next period needs from the database at `path` (read only; None when the file is
+    missing or holds no earlier period of the plan): ``last_answers``, ``previous`` and ``series``."""
+    path = Path(path)
+    if not _examine(path):
+        return None
+    with reading(path) as db:
+        previous = previous_period(db, plan_id, start)
+        if previous is None:
+            return None
+        return {"last_answers": last_answers(db, plan_id, start), "previous": previous,
+                "series": value_series(db, plan_id, start)}

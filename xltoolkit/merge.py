@@ -248,10 +248,12 @@ def infer_period(files: list[ReadFile], plan: Plan) -> Optional[Period]:
 class _Checker:
     """Reads (when not read yet) and checks one file; sent once to each worker process."""
 
-    def __init__(self, plan: Plan, period: Period, labels: Labels, secrets: tuple[bytes, ...] = ()):
+    def __init__(self, plan: Plan, period: Period, labels: Labels, secrets: tuple[bytes, ...] = (),
+                 previous: Optional[dict] = None):
         self.plan, self.period, self.labels = plan, period, labels
         self.fp = fingerprint(plan)
         self.secrets = tuple(secrets)
+        self.previous = previous
 
     def check(self, f: ReadFile) -> ReturnResult:
         path, display = str(f.input.path), f.input.display
@@ -272,7 +274,7 @@ class _Checker:
                 result = file_failure(path, display, failure, self.labels)
             else:
                 result = validate_return(raw, self.plan, self.period, self.fp, self.labels, display,
-                                         secrets=self.secrets)
+                                         secrets=self.secrets, previous=self.previous)
         result.mtime = f.mtime
         return result
 
@@ -286,11 +288,12 @@ class _Checker:
 
 def check_files(files: list[ReadFile], plan: Plan, period: Period, labels: Labels, *,
                 jobs: Optional[int] = None, progress: Optional[Progress] = None,
-                secrets: tuple[bytes, ...] = ()) -> list[ReturnResult]:
+                secrets: tuple[bytes, ...] = (), previous: Optional[dict] = None) -> list[ReturnResult]:
     """Check every file, in order; files not read yet are read here, one at a time. `jobs`: worker
     processes (None = auto: all cores from PARALLEL_THRESHOLD files up; 1 = serial); same results.
-    `secrets`: office secrets to verify identity tokens with (empty: not verified)."""
-    checker = _Checker(plan, period, labels, secrets)
+    `secrets`: office secrets to verify identity tokens with (empty: not verified). `previous`:
+    each unit's last recorded answers (history.last_answers), for VALUE_UNCHANGED."""
+    checker = _Checker(plan, period, labels, secrets, previous)
     units = {u.id: u for u in plan.units}
     workers = resolve_jobs(jobs, len(files))
     results: list[ReturnResult] = []
@@ -317,6 +320,7 @@ class MergeOptions:
     jobs: Optional[int] = None
     now: Optional[dt.datetime] = None
     secrets: tuple[bytes, ...] = ()  # office secrets for identity tokens (identity.find_secrets)
+    earlier: Optional[dict] = None  # the history database's earlier periods (history.earlier_periods)
 
 
 @dataclass
@@ -362,7 +366,11 @@ class Output:
 
 @dataclass
 class SummaryOutput(Output):
+    """The summary workbook; `earlier` (history.earlier_periods, read by the caller from the
+    database the merge records into) adds the 趋势 and 变化 sheets and the 上期 columns."""
+
     path: Path
+    earlier: Optional[dict] = None
     name = "summary"
 
     @property
@@ -372,7 +380,8 @@ class SummaryOutput(Output):
     def write(self, result: MergeResult, labels: Labels, staging: Staging) -> list[Path]:
         from .writing.summary import write_summary
 
-        write_summary(staging.path(self.path), result.consolidation, labels, result.generated_at)
+        write_summary(staging.path(self.path), result.consolidation, labels, result.generated_at,
+                      earlier=self.earlier)
         return [self.path]
 
 
@@ -543,7 +552,7 @@ def merge(request: MergeRequest, outputs: list[Output], labels: Labels,
     """Check the request's files against the plan, consolidate, and write every output, all or none."""
     opts = request.options
     results = check_files(request.files, request.plan, request.period, labels, jobs=opts.jobs, progress=progress,
-                          secrets=opts.secrets)
+                          secrets=opts.secrets, previous=(opts.earlier or {}).get("last_answers"))
     c = consolidate(request.plan, request.period, results, on_duplicate=opts.on_duplicate)
     stamp = (opts.now or dt.datetime.now()).replace(microsecond=0).isoformat(sep=" ")
     result = MergeResult(consolidation=c, generated_at=stamp)

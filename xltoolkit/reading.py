@@ -280,7 +280,7 @@ def _match_header(forms: dict[str, Form], words: Words, r: int, row: list[Any]) 
         key = texts.get(text)
         if key is not None and key not in columns:
             columns[key] = c
-    missing = [col.key for col in form.columns if col.key not in columns]
+    missing = [col.key for col in form.columns if col.key not in columns and not col.last]
     unexpected = [t for t in found if t and t not in texts]
     return Section(form=best, header_row=r, columns=columns, missing=missing, unexpected=unexpected)
 

@@ -115,9 +115,12 @@ def lock_file(path: str, display: str, labels: Labels) -> ReturnResult:
 
 
 def validate_return(raw: RawReturn, plan: Plan, period: Period, plan_fingerprint: str, labels: Labels,
-                    display: Optional[str] = None, secrets: Optional[tuple[bytes, ...]] = None) -> ReturnResult:
+                    display: Optional[str] = None, secrets: Optional[tuple[bytes, ...]] = None,
+                    previous: Optional[dict] = None) -> ReturnResult:
     """`secrets`: the office secrets to verify identity tokens with (None or empty: not verified;
-    the caller says so once per run)."""
+    the caller says so once per run). `previous`: each unit's last recorded answers
+    (history.last_answers, read by the caller): a 本期工作进展 identical to last period's is
+    reported (VALUE_UNCHANGED)."""
     display = display or raw.name
     sink = ProblemSink(display)
     result = ReturnResult(file=display, path=raw.path, status="rejected", problems=sink.problems,
@@ -152,7 +155,8 @@ def validate_return(raw: RawReturn, plan: Plan, period: Period, plan_fingerprint
     for task in tasks:
         row = rows.get(task.id)
         if row is not None:
-            result.tasks.append(_check_task(task, unit, plan.role_in(task, unit.name)[0], row, sink, vocabularies))
+            result.tasks.append(_check_task(task, unit, plan.role_in(task, unit.name)[0], row, sink, vocabularies,
+                                            (previous or {}).get(unit.name)))
     for task, target in plan.targets_for(unit.name):
         row = rows.get(target.id)
         if row is not None:
@@ -338,7 +342,7 @@ def _check_structure(raw: RawReturn, plan: Plan, unit: Unit, sink: ProblemSink,
         found[item_id] = row
         form, locked, _ = expected[item_id]
         for col in form.columns:
-            if col.input or col.key == "id" or col.key not in row.values:
+            if col.input or col.last or col.key == "id" or col.key not in row.values:
                 continue
             cell = row.values[col.key]
             if _norm_text(cell.value) != _norm_text(locked.get(col.key, "")):
@@ -618,7 +622,7 @@ def _read_inputs(form: Form, row: RawRow, sink: ProblemSink, item: _Item) -> dic
 
 
 def _check_task(task, unit: Unit, role: Optional[str], row: RawRow, sink: ProblemSink,
-                vocabularies: tuple[Labels, ...]) -> TaskReport:
+                vocabularies: tuple[Labels, ...], previous: Optional[dict] = None) -> TaskReport:
     values = _read_inputs(TASK_FORM, row, sink, _Item(task.id, vocabularies=vocabularies))
     report = TaskReport(task_id=task.id, unit=unit.name, role=role or "",
                         status=values["status"], progress=values["progress"], work=values["work"],
@@ -638,6 +642,10 @@ def _check_task(task, unit: Unit, role: Optional[str], row: RawRow, sink: Proble
     problems_cell = row.values.get("problems")
     if status == "lagging" and not report.problems and problems_cell is not None and not _unreadable(problems_cell):
         sink.add("VALUE_PROBLEMS_EMPTY", cell=problems_cell.ref, field="columns.problems", item=task.id)
+    last = (previous or {}).get("answers", {}).get(task.id)
+    if last and report.work and _norm_text(last.get("work")) == _norm_text(report.work):
+        sink.add("VALUE_UNCHANGED", cell=work_cell.ref if work_cell else None, field="columns.work", item=task.id,
+                 period=previous["period"])
     return report
 
 

@@ -93,3 +93,24 @@ def task_row(plan: Plan, task: Task, unit_name: str, labels: Labels) -> dict[str
         "role": role(task, unit_name, labels, plan),
         "others": other_units(task, unit_name, labels),
     }
+
+
+def last_cells(answer: dict, labels: Labels) -> dict[str, str]:
+    """The locked 上期 cells of a task or target row, from last period's answer (history.last_answers)."""
+    if answer.get("kind") == "task":
+        status, progress = answer.get("status"), answer.get("progress")
+        return {"last_status": labels["status." + status] if status else "",
+                "last_progress": "" if progress is None else f"{number(progress)}%",
+                "last_next_steps": answer.get("next_steps") or ""}
+    value = answer.get("value")
+    return {"last_actual": "" if value is None else number(value)}
+
+
+def prefill_cells(answer: dict, labels: Labels) -> dict[str, object]:
+    """Last period's answer as input-cell values by column key (generate --prefill)."""
+    if answer.get("kind") == "task":
+        status = answer.get("status")
+        return {"status": labels["status." + status] if status else "", "progress": answer.get("progress"),
+                "work": answer.get("work") or "", "problems": answer.get("problems") or "",
+                "next_steps": answer.get("next_steps") or ""}
+    return {"actual": answer.get("value"), "note": answer.get("note") or ""}

@@ -23,7 +23,7 @@ from ..consolidation import SUBMISSION_KEYS, Consolidation, IndicatorSummary, Su
 from ..forms import STATUS_KEYS
 from ..labels import Labels
 from ..metadata import ReturnMeta
-from ..model import IndicatorKind, UnitKind
+from ..model import Comparator, IndicatorKind, Period, UnitKind
 from ..problems import Problem
 from .styles import FONT, FONT_SIZE, Styles
 from .tables import header_height, row_height
@@ -74,6 +74,7 @@ class Book:
     c: Consolidation
     generated_at: str
     _formats: dict = field(default_factory=dict)
+    earlier: Optional[dict] = None  # history.earlier_periods: the 趋势/变化 sheets and 上期 columns
 
     def t(self, key: str, **values: Any) -> str:
         """A summary_book label, formatted."""
@@ -221,18 +222,22 @@ def _subtitle_values(book: Book) -> dict[str, Any]:
 # Entry point ------------------------------------------------------------------------------------
 
 
-def write_summary(path: str, c: Consolidation, labels: Labels, generated_at: str) -> None:
+def write_summary(path: str, c: Consolidation, labels: Labels, generated_at: str,
+                  earlier: Optional[dict] = None) -> None:
     """Write the consolidated summary workbook for `c` to `path` (the caller renames it into place)."""
     from ..plans import fingerprint
 
     workbook, styles = new_workbook(path)
-    book = Book(workbook, styles, labels, c, generated_at)
+    book = Book(workbook, styles, labels, c, generated_at, earlier=earlier)
     write_overview(book)
     write_submissions(book)
     write_tasks(book)
     write_indicators(book)
     write_targets(book)
     write_problems(book)
+    if earlier is not None:
+        write_trends(book)
+        write_changes(book)
     write_detail(book)
     meta = ReturnMeta(plan_id=c.plan.id, plan_fingerprint=fingerprint(c.plan), unit_id="*", unit_name="*",
                       period=c.period.code, form_version=FORM_VERSION, tool_version=__version__,
@@ -473,7 +478,8 @@ def write_tasks(book: Book) -> None:
     cols = [Col(labels["columns.id"], 5, "center"), Col(labels["columns.chapter"], 7),
             Col(labels["columns.task_title"], 10), Col(labels["columns.lead_units"], 9),
             Col(labels["columns.responsible_units"], 12), Col(labels["columns.status"], 6, "center"),
-            Col(labels["columns.progress"], 6, "number"), Col(book.t("columns.disagreement"), 5, "center"),
+            Col(labels["columns.progress"], 6, "number"), *_last_cols(book, labels["columns.last_status"], 6),
+            Col(book.t("columns.disagreement"), 5, "center"),
             Col(book.t("columns.unit_reports"), 30), Col(labels["columns.problems"], 16),
             Col(labels["columns.next_steps"], 16), Col(book.t("columns.missing_units"), 10)]
     chapters = {ch.id: ch.title for ch in book.c.plan.chapters}
@@ -485,7 +491,7 @@ def _task_row(book: Book, t: TaskSummary, chapter_title: str) -> list[Any]:
     key = status_key(t.status)
     return [t.task.id, chapter_title, t.task.title, "、".join(t.task.lead_units),
             "、".join(t.task.responsible_units), (_status_label(book, key), book.tinted("status", key)),
-            t.progress, book.t("flag_yes") if t.disagreement else "",
+            t.progress, *_last_values(book, "task", t.task.id), book.t("flag_yes") if t.disagreement else "",
             "\n".join(_task_report_line(book, r) for r in t.reports),
             _unit_lines(book, t.reports, "problems"), _unit_lines(book, t.reports, "next_steps"),
             "、".join(t.missing_units)]
@@ -553,7 +559,8 @@ def write_targets(book: Book) -> None:
             Col(labels["columns.lead_units"], 9), Col(labels["columns.target_text"], 18),
             Col(labels["columns.comparator"], 10, "center"), Col(book.t("columns.measure"), 6, "center"),
             Col(labels["columns.deadline"], 5, "center"), Col(book.t("columns.expected"), 7, "number"),
-            Col(labels["columns.target_actual"], 8, "number"), Col(book.t("columns.source_unit"), 9),
+            Col(labels["columns.target_actual"], 8, "number"),
+            *_last_cols(book, labels["columns.last_target_actual"], 8, "number"), Col(book.t("columns.source_unit"), 9),
             Col(book.t("columns.assessment"), 7, "center"), Col(book.t("columns.unit_values"), 22),
             Col(book.t("columns.missing_units"), 9)]
     rows = [_target_row(book, t) for t in book.c.targets]
@@ -564,7 +571,7 @@ def _target_row(book: Book, s: TargetSummary) -> list[Any]:
     labels, x = book.labels, s.target
     return [x.id, f"{s.task.id} {s.task.title}", "、".join(s.deciding_units), x.text,
             wording.target_rule(x, labels), labels["measure." + x.measure.value], x.deadline_year, _rounded(s.expected),
-            s.actual, s.source or "", (labels["assessment." + s.assessment], book.tinted("assessment", s.assessment)),
+            s.actual, *_last_values(book, "target", x.id), s.source or "", (labels["assessment." + s.assessment], book.tinted("assessment", s.assessment)),
             "\n".join(_indicator_report_line(book, r, x.unit) for r in s.reports), "、".join(s.missing_units)]
 
 
@@ -659,3 +666,126 @@ def _detail_rows(book: Book, s: Submission, index: Optional[_DetailIndex] = None
         else:
             out.append(base + [book.labels["status." + r.status] if r.status else "", r.progress, None, "", r.work, r.problems, r.next_steps, "", file])
     return out
+
+
+# 上期, 趋势, 变化 (when the history database holds earlier periods) ------------------------------
+
+
+def _last_cols(book: Book, header: str, width: float, kind: str = "center") -> list[Col]:
+    return [Col(header, width, kind)] if book.earlier is not None else []
+
+
+def _last_values(book: Book, kind: str, item_id: str) -> list[Any]:
+    """Last period's consolidated result of an item: a task's status (coloured) or a target's value."""
+    if book.earlier is None:
+        return []
+    r = book.earlier["previous"]["results"].get((kind, item_id)) or {}
+    if kind == "task":
+        key = status_key(r.get("status"))
+        return [(_status_label(book, key), book.tinted("status", key))] if r else [""]
+    return [r.get("value")]
+
+
+def write_trends(book: Book) -> None:
+    """趋势: every indicator and target with a number: target, expected by now and one column per
+    recorded period (this one last); a line chart of the indicators."""
+    labels, c = book.labels, book.c
+    series = book.earlier["series"]
+    periods = [*series["periods"], c.period.code]
+    cols = [Col(labels["columns.id"], 7, "center"), Col(book.t("trends.item_type"), 6, "center"),
+            Col(book.t("trends.name"), 18), Col(labels["columns.comparator"], 10, "center"),
+            Col(labels["columns.target_unit"], 6, "center"), Col(book.t("columns.expected"), 8, "number"),
+            *[Col(labels.period(Period.parse(p)), 8, "number") for p in periods]]
+    rows = []
+    for kind, items in (("indicator", c.indicators), ("target", c.targets)):
+        for s in items:
+            target = s.indicator.target if kind == "indicator" else s.target
+            if target.comparator is Comparator.qualitative:
+                continue
+            item_id = s.indicator.id if kind == "indicator" else s.target.id
+            name = s.indicator.name if kind == "indicator" else (target.metric or target.text)
+            past = series["values"].get((kind, item_id), {})
+            rows.append([item_id, book.t(f"trends.kind_{kind}"), name, wording.target_rule(target, labels),
+                         target.unit or "", _rounded(s.expected), *[past.get(p) for p in series["periods"]],
+                         s.actual])
+    ws = _table_sheet(book, "trends", cols, rows)
+    indicators = sum(1 for r in rows if r[1] == book.t("trends.kind_indicator"))
+    if indicators:
+        name, first_col, last_col = book.t("sheets.trends"), 6, 6 + len(periods) - 1
+        chart = book.workbook.add_chart({"type": "line"})
+        for n in range(indicators):
+            r = HEADER_ROW + 1 + n
+            chart.add_series({"name": [name, r, 2], "categories": [name, HEADER_ROW, first_col, HEADER_ROW, last_col],
+                              "values": [name, r, first_col, r, last_col], "marker": {"type": "circle"}})
+        _style_chart(chart, book.t("trends.chart_title"))
+        chart.set_y_axis({"num_font": {"name": FONT, "size": CHART_FONT_SIZE},
+                          "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
+        chart.set_legend({"position": "right", "font": {"name": FONT, "size": 8}})
+        chart.set_size({"width": 900, "height": 420})
+        ws.insert_chart(HEADER_ROW + len(rows) + 2, 0, chart, {"object_position": 3})
+
+
+STATUS_RANK = {"not_started": 0, "on_track": 1, "done": 2}
+ASSESSMENT_RANK = {"achieved": 0, "ahead": 0, "on_track": 1, "behind": 2, "overdue": 3}
+REPORTED = ("ok", "problems")
+
+
+def changes(c: Consolidation, previous: dict) -> list[tuple[str, str, str, Value, Value]]:
+    """What changed since the previous period: (change key, item or unit, name, before, after) with
+    keys newly_lagging, newly_done, regressed, worse, stopped, recurring (statuses, assessments,
+    submission statuses and problem codes as keys)."""
+    out: list[tuple[str, str, str, Value, Value]] = []
+    results = previous["results"]
+    for t in c.tasks:
+        before = (results.get(("task", t.task.id)) or {}).get("status")
+        now = t.status
+        if before is None or now is None or before == now:
+            continue
+        if now == "lagging":
+            out.append(("newly_lagging", t.task.id, t.task.title, before, now))
+        elif now == "done":
+            out.append(("newly_done", t.task.id, t.task.title, before, now))
+        elif STATUS_RANK.get(now, 9) < STATUS_RANK.get(before, -1):
+            out.append(("regressed", t.task.id, t.task.title, before, now))
+    for kind, items in (("indicator", c.indicators), ("target", c.targets)):
+        for s in items:
+            item_id = s.indicator.id if kind == "indicator" else s.target.id
+            name = s.indicator.name if kind == "indicator" else s.target.text
+            before = (results.get((kind, item_id)) or {}).get("assessment")
+            if before in ASSESSMENT_RANK and s.assessment in ASSESSMENT_RANK \
+                    and ASSESSMENT_RANK[s.assessment] > ASSESSMENT_RANK[before]:
+                out.append(("worse", item_id, name, before, s.assessment))
+    codes_now: dict[str, set[str]] = {}
+    for p in c.problems:
+        if p.unit:
+            codes_now.setdefault(p.unit, set()).add(p.code)
+    for sub in c.submissions:
+        before = previous["submissions"].get(sub.unit.name)
+        if before in REPORTED and sub.status not in REPORTED:
+            out.append(("stopped", sub.unit.name, sub.unit.name, before, sub.status))
+        for code in sorted(codes_now.get(sub.unit.name, set()) & previous["problem_codes"].get(sub.unit.name, set())):
+            out.append(("recurring", sub.unit.name, sub.unit.name, code, code))
+    return out
+
+
+def write_changes(book: Book) -> None:
+    """变化: tasks newly 滞后 or 已完成, status regressions, worse assessments, units that stopped
+    reporting, problem codes that recur for a unit, since the previous recorded period."""
+    labels, previous = book.labels, book.earlier["previous"]
+    last = labels.period(Period.parse(previous["period"]))
+    cols = [Col(book.t("columns.seq"), 5, "center"), Col(book.t("changes.change"), 12, "center"),
+            Col(book.t("changes.item"), 12, "center"), Col(book.t("changes.name"), 30),
+            Col(book.t("changes.before", period=last), 12, "center"), Col(book.t("changes.after"), 12, "center")]
+
+    def word(change: str, value: Value) -> str:
+        if change in ("newly_lagging", "newly_done", "regressed"):
+            return labels["status." + str(value)]
+        if change == "worse":
+            return labels["assessment." + str(value)]
+        if change == "stopped":
+            return labels["submission." + str(value)]
+        return str(value)
+
+    rows = [[n, book.t("changes.kinds." + k), item, name, word(k, before), word(k, after)]
+            for n, (k, item, name, before, after) in enumerate(changes(book.c, previous), start=1)]
+    _table_sheet(book, "changes", cols, rows)

@@ -71,7 +71,14 @@ def write_table(ws, styles: Styles, labels: Labels, form: Form, row: int,
         positions[cells["id"]] = r
         for c, col in enumerate(form.columns):
             if col.input:  # a number cell of a % item shows a trailing % (column "unit": its unit of measure)
-                ws.write_blank(r, c, None, styles.for_input(col.type.value, cells.get("unit", "")))
+                fmt = styles.for_input(col.type.value, cells.get("unit", ""))
+                given = cells.get(f"input:{col.key}")  # prefilled (generate --prefill)
+                if given is None or given == "":
+                    ws.write_blank(r, c, None, fmt)
+                elif isinstance(given, str):
+                    ws.write_string(r, c, given, fmt)
+                else:
+                    ws.write_number(r, c, given, fmt)
             else:
                 fmt = styles.center if col.type is ColumnType.id else styles.text
                 ws.write_string(r, c, cells.get(col.key, ""), fmt)
