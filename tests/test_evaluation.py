@@ -63,3 +63,40 @@ def test_history_evaluate_needs_a_year_end_period(plan14, labels, tmp_path):
     CliRunner().invoke(main, ["merge", str(inbox), "--out", str(tmp_path / "s.xlsx"), "--db", str(db)])
     result = CliRunner().invoke(main, ["history", "--evaluate", "--db", str(db)])
     assert result.exit_code == 2 and "DB_NO_YEAR_END" in result.output
+
+
+def test_year_end_summary_has_the_evaluation_sheet_over_the_recorded_years(plan14, labels, tmp_path):
+    import openpyxl
+
+    db = tmp_path / "h.db"
+    for seed, year in enumerate(("2021", "2022")):
+        inbox = fill_period(plan14, year, tmp_path / year, labels, seed=seed, units=("区发改局",))
+        r = CliRunner().invoke(main, ["merge", str(inbox), "--out", str(tmp_path / f"{year}.xlsx"), "--db", str(db)])
+        assert r.exit_code in (0, 1), r.output
+    wb = openpyxl.load_workbook(tmp_path / "2022.xlsx", read_only=True)
+    rows = list(wb[labels["summary_book.sheets.evaluation"]].iter_rows(values_only=True))
+    header = list(rows[2])
+    assert labels.fmt("evaluation.year_column", year=2021) in header and labels.fmt(
+        "evaluation.year_column", year=2022) in header
+    ids = [r[0] for r in rows[3:] if r[0]]
+    assert sorted(ids) == sorted(i.id for i in plan14.indicators)
+    e01 = next(r for r in rows[3:] if r[0] == "E01")
+    assert e01[header.index(labels.fmt("evaluation.year_column", year=2021))] is not None
+
+
+def test_the_ranking_lists_units_with_overdue_items_first(plan14, labels, tmp_path):
+    from xltoolkit.writing.summary import unit_ranking
+    from xltoolkit.consolidation import consolidate
+    from xltoolkit.merge import check_files, collect_inputs, scan_inputs
+    from xltoolkit.model import Period
+
+    inbox = fill_period(plan14, "2025", tmp_path / "y", labels, seed=3, units=("区科经局", "区发改局"))
+    period = Period.parse("2025")
+    files = scan_inputs(collect_inputs([inbox]), labels, need_meta=False)
+    c = consolidate(plan14, period, check_files(files, plan14, period, labels))
+    ranking = unit_ranking(c)
+    overdue = [r for r in ranking if r[1]]
+    assert overdue and all(a[1] >= b[1] for a, b in zip(ranking, ranking[1:]))  # most overdue first
+    owners = {u for x in c.targets if x.assessment == "overdue" for u in x.deciding_units}
+    owners |= {u for i in c.indicators if i.assessment == "overdue" for u in plan14.deciding_units(i.indicator)}
+    assert {r[0] for r in overdue} == owners  # every unit that decides an overdue item, and only those

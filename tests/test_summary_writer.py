@@ -175,7 +175,7 @@ def test_statuses_as_designed(built):
 def test_sheets(book, built):
     labels = built["labels"]
     names = [labels["summary_book.sheets." + k] for k in
-             ("overview", "submissions", "tasks", "indicators", "targets", "problems", "detail")]
+             ("overview", "submissions", "tasks", "indicators", "targets", "problems", "evaluation", "detail")]
     visible = [ws.title for ws in book.worksheets if ws.sheet_state == "visible"]
     assert visible == names
     assert book[labels["sheets.meta"]].sheet_state != "visible"

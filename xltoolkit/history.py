@@ -704,4 +704,5 @@ def earlier_periods(path: Path, plan_id: str, start: str) -> Optional[dict[str, 
         if previous is None:
             return None
         return {"last_answers": last_answers(db, plan_id, start), "previous": previous,
-                "series": value_series(db, plan_id, start)}
+                "series": value_series(db, plan_id, start),
+                "year_end": [r for r in year_end_results(db, plan_id) if r["period_end"] < start]}

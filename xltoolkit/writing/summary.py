@@ -238,6 +238,8 @@ def write_summary(path: str, c: Consolidation, labels: Labels, generated_at: str
     if earlier is not None:
         write_trends(book)
         write_changes(book)
+    if c.period.is_year_end and c.plan.horizon[1] > c.plan.horizon[0]:
+        write_evaluation(book)
     write_detail(book)
     meta = ReturnMeta(plan_id=c.plan.id, plan_fingerprint=fingerprint(c.plan), unit_id="*", unit_name="*",
                       period=c.period.code, form_version=FORM_VERSION, tool_version=__version__,
@@ -273,7 +275,8 @@ def write_overview(book: Book) -> None:
     task_pos, row = _overview_tasks(ws, book, row + 1)
     row = _overview_indicators(ws, book, row + 1)
     row = _overview_charts(ws, book, row + 1, sub_pos, task_pos)
-    _overview_lagging(ws, book, row + 1)
+    row = _overview_lagging(ws, book, row + 1)
+    _overview_ranking(ws, book, row + 1)
     setup_print(ws, book.labels, widths=OVERVIEW_WIDTHS)
 
 
@@ -421,7 +424,7 @@ def _overview_lagging(ws, book: Book, row: int) -> None:
     ws.write_string(row, 0, book.t("overview.lagging_section", count=len(lagging)), book.styles.section)
     if not lagging:
         ws.write_string(row + 1, 0, book.t("overview.lagging_none"), book.styles.plain)
-        return
+        return row + 2
     s, labels = book.styles, book.labels
     h = row + 1
     ws.write_string(h, 0, labels["columns.id"], s.header)
@@ -439,6 +442,57 @@ def _overview_lagging(ws, book: Book, row: int) -> None:
         put_merged(ws, r, 4, 9, problems, s.text)
         height = row_height([(t.task.title, OVERVIEW_WIDTHS[1]), (units, sum(OVERVIEW_WIDTHS[2:4])),
                              (problems, sum(OVERVIEW_WIDTHS[4:10]))])
+        if height:
+            ws.set_row(r, height)
+    return h + len(lagging) + 1
+
+
+def unit_ranking(c: Consolidation) -> list[tuple[str, int, int, bool, str]]:
+    """The 通报 view: (unit, overdue items, lagging tasks, late, submission key) for every unit with an
+    overdue indicator or target or a lagging task it decides, or a late return; most overdue first.
+    Late: the workbook's saved time (else its 填报日期) after the plan's due date."""
+    from ..chase import chase_rows
+
+    late = {r.unit: r.timeliness == "late" for r in chase_rows(c, c.plan.due_date(c.period))}
+    overdue: Counter = Counter()
+    lagging: Counter = Counter()
+    for item in (*c.indicators, *c.targets):
+        if item.assessment == "overdue":
+            for u in (c.plan.deciding_units(item.indicator) if hasattr(item, "indicator") else item.deciding_units):
+                overdue[u] += 1
+    for t in c.tasks:
+        if t.status == "lagging":
+            for u in t.deciding_units:
+                lagging[u] += 1
+    rows = [(s.unit.name, overdue[s.unit.name], lagging[s.unit.name], late.get(s.unit.name, False), s.status)
+            for s in c.submissions]
+    rows = [r for r in rows if r[1] or r[2] or r[3]]
+    return sorted(rows, key=lambda r: (-r[1], -r[2], not r[3]))
+
+
+def _overview_ranking(ws, book: Book, row: int) -> None:
+    """六、通报: units ranked by overdue items, lagging tasks and late returns."""
+    ranking = unit_ranking(book.c)
+    s = book.styles
+    ws.write_string(row, 0, book.t("overview.ranking_section", count=len(ranking)), s.section)
+    if not ranking:
+        ws.write_string(row + 1, 0, book.t("overview.ranking_none"), s.plain)
+        return
+    h = row + 1
+    headers = [book.t("columns.seq"), book.t("columns.unit"), book.t("overview.ranking_overdue"),
+               book.t("overview.ranking_lagging"), book.t("overview.ranking_late"), book.t("columns.submission")]
+    for j, text in enumerate(headers):
+        ws.write_string(h, j, text, s.header)
+    ws.set_row(h, max(row_height(list(zip(headers, OVERVIEW_WIDTHS))) or 0, 30))
+    for n, (unit, overdue, lagging, late, status) in enumerate(ranking, start=1):
+        r = h + n
+        ws.write_number(r, 0, n, s.count)
+        ws.write_string(r, 1, unit, s.text)
+        ws.write_number(r, 2, overdue, s.count)
+        ws.write_number(r, 3, lagging, s.count)
+        ws.write_string(r, 4, book.t("flag_yes") if late else "", s.center)
+        ws.write_string(r, 5, book.labels[f"submission.{status}"], s.center)
+        height = row_height([(unit, OVERVIEW_WIDTHS[1]), (book.labels[f"submission.{status}"], OVERVIEW_WIDTHS[5])])
         if height:
             ws.set_row(r, height)
 
@@ -573,6 +627,35 @@ def _target_row(book: Book, s: TargetSummary) -> list[Any]:
             wording.target_rule(x, labels), labels["measure." + x.measure.value], x.deadline_year, _rounded(s.expected),
             s.actual, *_last_values(book, "target", x.id), s.source or "", (labels["assessment." + s.assessment], book.tinted("assessment", s.assessment)),
             "\n".join(_indicator_report_line(book, r, x.unit) for r in s.reports), "、".join(s.missing_units)]
+
+
+# 规划评估 (a year-end period of a multi-year plan) -------------------------------------------------
+
+
+EVALUATION_FILLS = {"achieved_early": GREEN, "ahead": GREEN, "as_expected": LIGHT_BLUE, "lagging": RED,
+                    "to_assess": GREY}
+
+
+def write_evaluation(book: Book) -> None:
+    """规划评估: every indicator's year-end values (recorded years and this one), the average annual rate
+    of rates, and the mid-term review's group (evaluation.py); binding indicators that lag first."""
+    from ..evaluation import evaluate
+
+    c, labels = book.c, book.labels
+    year_end = list((book.earlier or {}).get("year_end", []))
+    year_end = [r for r in year_end if r["year"] != c.period.year]
+    year_end += [{"year": c.period.year, "item_id": i.indicator.id, "value": i.actual, "assessment": i.assessment,
+                  "period_end": c.period.end.isoformat()} for i in c.indicators]
+    rows = evaluate(c.plan, year_end)
+    years = sorted({y for r in rows for y in r.years})
+    cols = [Col(labels["columns.id"], 7, "center"), Col(labels["columns.indicator_name"], 22),
+            Col(labels["columns.indicator_kind"], 8, "center"), Col(labels["columns.target_text"], 16),
+            *[Col(labels.fmt("evaluation.year_column", year=y), 9, "number") for y in years],
+            Col(book.t("columns.average_rate"), 9, "number"), Col(book.t("columns.evaluation_group"), 11, "center")]
+    table = [[r.indicator_id, r.name, labels[f"indicator_kind.{r.kind}"], r.target, *[r.years.get(y) for y in years],
+              r.average_rate, (labels[f"evaluation.group.{r.group}"], book.fill(EVALUATION_FILLS[r.group]))]
+             for r in rows]
+    _table_sheet(book, "evaluation", cols, table)
 
 
 # 问题清单 ----------------------------------------------------------------------------------------
