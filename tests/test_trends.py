@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from filler import answers, fill_openpyxl
 from xltoolkit.cli import main
+from xltoolkit.generate import generate
 from xltoolkit.model import Period
 from xltoolkit.reading import read_return
 
@@ -149,3 +150,36 @@ def test_prefill_and_unchanged(sequence, labels, plan14, tmp_path):
     assert "VALUE_UNCHANGED" not in r.output  # a database without earlier periods: nothing to compare
     r = run("merge", inbox, "--plan", plan14.id, "--period", "2023Q1", "--out", tmp_path / "s.xlsx", "--db", db)
     assert "VALUE_UNCHANGED" in r.output, r.output
+
+
+def test_validate_warns_unchanged_work_with_the_database(tmp_path, labels):
+    """A department checking its return sees VALUE_UNCHANGED too (validate reads the database, read-only)."""
+    from click.testing import CliRunner
+
+    from conftest import BASE_PLAN
+    from xltoolkit.cli import main
+    from xltoolkit.plans import plan_from_data
+    import copy
+    import json as _json
+
+    plan = plan_from_data(copy.deepcopy(BASE_PLAN))
+    plan_file = tmp_path / "plan.json"
+    plan_file.write_text(_json.dumps(plan.model_dump(mode="json"), ensure_ascii=False), encoding="utf-8")
+    db = tmp_path / "h.db"
+    inboxes = {}
+    for code in ("2022Q3", "2022Q4"):
+        period = Period.parse(code)
+        gen = generate(plan, period, tmp_path / code / "gen", labels=labels)
+        inbox = tmp_path / code / "inbox"
+        inbox.mkdir()
+        for src in gen.returns:
+            a = answers(read_return(src, labels), plan, period, labels, seed=1)  # the same texts both times
+            fill_openpyxl(src, inbox / src.name, a)
+        inboxes[code] = inbox
+    CliRunner().invoke(main, ["merge", str(inboxes["2022Q3"]), "--plan", str(plan_file), "--out",
+                              str(tmp_path / "s3.xlsx"), "--db", str(db)])
+    before = db.read_bytes()
+    result = CliRunner().invoke(main, ["validate", *map(str, inboxes["2022Q4"].glob("*.xlsx")), "--plan", str(plan_file),
+                                       "--db", str(db)])
+    assert "VALUE_UNCHANGED" in result.output, result.output
+    assert db.read_bytes() == before  # validate only reads the database

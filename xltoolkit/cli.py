@@ -596,9 +596,10 @@ def report_command(returns: tuple[Path, ...], plan_ref: Optional[str], period: O
 @click.option("--strict", is_flag=True)
 @click.option("--secret", "secret_file", type=click.Path(dir_okay=False, path_type=Path, readable=False),
               default=None, envvar="XLTOOL_SECRET")
+@click.option("--db", "db", type=click.Path(dir_okay=False, path_type=Path), default=None, envvar="XLTOOL_DB")
 @handle_errors
 def validate(returns: tuple[Path, ...], plan_ref: Optional[str], period: Optional[str], strict: bool,
-             secret_file: Optional[Path]) -> None:
+             secret_file: Optional[Path], db: Optional[Path]) -> None:
     """Check filled returns before sending them: prints every problem with its cell.
 
     Exit code 0: no errors (warnings allowed unless --strict); 1: problems; 2: nothing could be checked.
@@ -608,7 +609,11 @@ def validate(returns: tuple[Path, ...], plan_ref: Optional[str], period: Optiona
     lab = _labels()
     p, per, files = _read_for_plan(returns, plan_ref, period)
     secrets = _secrets(returns, secret_file, to_stderr=False)  # not counted by --strict: a run-level note
-    results = check_files(files, p, per, lab, progress=_progress(lab["cli_merge.progress"]), secrets=secrets)
+    from .history import database_path, earlier_periods
+
+    earlier = earlier_periods(database_path(db), p.id, per.start.isoformat())  # VALUE_UNCHANGED; read only
+    results = check_files(files, p, per, lab, progress=_progress(lab["cli_merge.progress"]), secrets=secrets,
+                          previous=(earlier or {}).get("last_answers"))
     errors = warnings = 0
     for r in results:
         for problem in r.problems:
