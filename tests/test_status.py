@@ -54,3 +54,32 @@ def test_the_due_date_is_on_the_instructions_sheet(generated_tiny, tiny_plan, la
     wb = openpyxl.load_workbook(generated_tiny.returns[0], read_only=True)
     texts = [str(c) for row in wb[labels["sheets.instructions"]].iter_rows(values_only=True) for c in row if c]
     assert any(tiny_plan.due_date(PERIOD).isoformat() in t for t in texts)
+
+
+def test_status_from_the_history_database(tmp_path, tiny_plan, generated_tiny, labels):
+    """Without returns: the recorded period's submissions (the latest, or --period)."""
+    import yaml
+
+    plan_file = tmp_path / "plan.yaml"
+    plan_file.write_text(yaml.safe_dump(tiny_plan.model_dump(mode="json"), allow_unicode=True), encoding="utf-8")
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    src = next(p for p in generated_tiny.returns if p.stem.endswith("区甲局"))
+    filled = tmp_path / src.name
+    fill_openpyxl(src, filled, answers(read_return(src, labels), tiny_plan, PERIOD, labels))
+    _with_saved_time(filled, inbox / src.name, "2023-01-20T10:00:00Z")  # late
+    db = tmp_path / "h.db"
+    r = CliRunner().invoke(main, ["merge", str(inbox), "--plan", str(plan_file), "--out", str(tmp_path / "s.xlsx"),
+                                  "--db", str(db)])
+    assert r.exit_code in (0, 1), r.output
+    out = tmp_path / "c.xlsx"
+    result = CliRunner().invoke(main, ["status", "--db", str(db), "-o", str(out)])
+    assert result.exit_code == 1, result.output
+    ws = openpyxl.load_workbook(out)[labels["chase.sheet"]]
+    header = [c.value for c in ws[3]]
+    rows = {r[header.index(labels["chase.columns.unit"])]: r for r in ws.iter_rows(min_row=4, values_only=True)}
+    t = header.index(labels["chase.columns.timeliness"])
+    assert rows["区甲局"][t] == labels["chase.timeliness.late"]
+    assert rows["区乙局"][t] == labels["chase.timeliness.none"] and set(rows) == {"区甲局", "区乙局", "区丙办"}
+    missing = CliRunner().invoke(main, ["status", "--db", str(db), "--period", "2022Q3"])
+    assert missing.exit_code == 2 and "DB_PERIOD_UNKNOWN" in missing.output

@@ -51,31 +51,54 @@ def _delivered(s: Submission) -> Optional[dt.date]:
 
 
 def chase_rows(c: Consolidation, due: dt.date) -> list[ChaseRow]:
-    """Every reporting unit, in plan order."""
+    """Every reporting unit, in plan order, from a merge's consolidation."""
     errors_of: dict[str, int] = {}
     for p in c.problems:
         if p.unit and p.severity.value == "error":
             errors_of[p.unit] = errors_of.get(p.unit, 0) + 1
+    return _rows([(s.unit, s.status, _delivered(s), errors_of.get(s.unit.name, 0)) for s in c.submissions], due)
+
+
+def chase_rows_recorded(plan, records: list[dict], due: dt.date) -> list[ChaseRow]:
+    """The same from a recorded period (history.period_submissions): `records` with unit, status,
+    saved_at, date (填报日期) and errors; contacts from `plan`."""
     rows = []
-    for s in c.submissions:
-        day = _delivered(s)
-        if s.status in ("missing",):
+    for r in records:
+        unit = plan.unit(r["unit"])
+        if unit is None:
+            continue
+        day = None
+        for text in (r.get("saved_at"), r.get("date")):
+            if text:
+                try:
+                    day = dt.date.fromisoformat(str(text)[:10])
+                    break
+                except ValueError:
+                    continue
+        rows.append((unit, r["status"], day, r.get("errors") or 0))
+    return _rows(rows, due)
+
+
+def _rows(items, due: dt.date) -> list[ChaseRow]:
+    rows = []
+    for unit, status, day, errors in items:
+        if status in ("missing",):
             timeliness = "none"
         elif day is None:
             timeliness = "unknown"
         else:
             timeliness = "on_time" if day <= due else "late"
         asks = []
-        if s.status == "missing":
+        if status == "missing":
             asks.append("submit")
-        elif s.status == "empty":
+        elif status == "empty":
             asks.append("fill_in")
-        elif s.status in ("rejected", "duplicate"):
+        elif status in ("rejected", "duplicate"):
             asks.append("resubmit")
-        elif s.status == "problems":
+        elif status == "problems":
             asks.append("correct")
         if timeliness == "late":
             asks.append("on_time_next")
-        rows.append(ChaseRow(s.unit.name, s.unit.id, s.status, timeliness, day.isoformat() if day else None,
-                             errors_of.get(s.unit.name, 0), s.unit.contact or "", s.unit.phone or "", tuple(asks)))
+        rows.append(ChaseRow(unit.name, unit.id, status, timeliness, day.isoformat() if day else None,
+                             errors, unit.contact or "", unit.phone or "", tuple(asks)))
     return rows

@@ -628,7 +628,7 @@ def validate(returns: tuple[Path, ...], plan_ref: Optional[str], period: Optiona
 
 
 @main.command("status")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path, readable=False))
+@click.argument("paths", nargs=-1, required=False, type=click.Path(path_type=Path, readable=False))
 @click.option("--plan", "plan_ref", metavar="PLAN")
 @click.option("--period", metavar="PERIOD")
 @click.option("--due", "due_text", metavar="DATE", default=None)
@@ -636,9 +636,11 @@ def validate(returns: tuple[Path, ...], plan_ref: Optional[str], period: Optiona
 @click.option("-o", "--out", "out_path", type=click.Path(dir_okay=False, path_type=Path), default=None)
 @click.option("--secret", "secret_file", type=click.Path(dir_okay=False, path_type=Path, readable=False),
               default=None, envvar="XLTOOL_SECRET")
+@click.option("--db", "db", type=click.Path(dir_okay=False, path_type=Path), default=None, envvar="XLTOOL_DB")
 @handle_errors
 def status(paths: tuple[Path, ...], plan_ref: Optional[str], period: Optional[str], due_text: Optional[str],
-           reply_text: Optional[str], out_path: Optional[Path], secret_file: Optional[Path]) -> None:
+           reply_text: Optional[str], out_path: Optional[Path], secret_file: Optional[Path],
+           db: Optional[Path]) -> None:
     """Every unit: submitted or not, on time or late, accepted or returned, its contact; and the
     催办名单 with a message to send each unit that needs chasing. Exit code 0 (nobody to chase) or 1."""
     import datetime as dt
@@ -650,13 +652,20 @@ def status(paths: tuple[Path, ...], plan_ref: Optional[str], period: Optional[st
     from .writing.chase import write_chase_list
 
     lab = _labels()
-    targets = (OutputTarget(out_path, "--out"),) if out_path is not None else ()
-    p, per, files = _read_for_plan(paths, plan_ref, period, command="merge", outputs=targets)
-    due = _date_option(due_text, "--due") or p.due_date(per)
+    if not paths:  # from the history database: the recorded period (latest unless --period)
+        p, per, records = _recorded_status(db, plan_ref, period)
+        due = _date_option(due_text, "--due") or p.due_date(per)
+        from .chase import chase_rows_recorded
+
+        rows = chase_rows_recorded(p, records, due)
+    else:
+        targets = (OutputTarget(out_path, "--out"),) if out_path is not None else ()
+        p, per, files = _read_for_plan(paths, plan_ref, period, command="merge", outputs=targets)
+        due = _date_option(due_text, "--due") or p.due_date(per)
+        secrets = _secrets(paths, secret_file, to_stderr=True)
+        c = consolidate(p, per, check_files(files, p, per, lab, secrets=secrets))
+        rows = chase_rows(c, due)
     reply_by = _date_option(reply_text, "--reply-by") or max(dt.date.today(), due) + dt.timedelta(days=5)
-    secrets = _secrets(paths, secret_file, to_stderr=True)
-    c = consolidate(p, per, check_files(files, p, per, lab, secrets=secrets))
-    rows = chase_rows(c, due)
     for r in rows:
         click.echo(lab.fmt("chase.line", unit=r.unit, submission=lab[f"submission.{r.submission}"],
                            timeliness=lab[f"chase.timeliness.{r.timeliness}"], contact=r.contact or "-",
@@ -667,6 +676,25 @@ def status(paths: tuple[Path, ...], plan_ref: Optional[str], period: Optional[st
     count = sum(1 for r in rows if r.needs_chasing)
     click.echo(lab.fmt("chase.done", total=len(rows), count=count, due=due.isoformat(), path=out))
     raise click.exceptions.Exit(EXIT_PROBLEMS if count else EXIT_OK)
+
+
+def _recorded_status(db: Optional[Path], plan_ref: Optional[str], period_text: Optional[str]):
+    """(plan, period, submissions) of a period recorded in the history database."""
+    import json
+
+    from . import history as store
+    from .plans import plan_from_data
+
+    path = store.database_path(db)
+    with store.reading(path) as conn:
+        plan_id = _history_plan(conn, plan_ref) if plan_ref else (store.plan_ids(conn) or [None])[0]
+        code = period_text.strip().upper() if period_text else (store.latest_period(conn, plan_id) if plan_id else None)
+        records = store.period_submissions(conn, plan_id, code) if plan_id and code else []
+        text = store.plan_json(conn, plan_id) if plan_id else None
+    if not records or text is None:
+        raise store.HistoryError("DB_PERIOD_UNKNOWN", path=path, plan=plan_id or "-", period=code or "-")
+    plan = plan_from_data(json.loads(text), str(path))
+    return plan, _period(plan, code), records
 
 
 def _date_option(text: Optional[str], option: str):

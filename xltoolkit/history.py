@@ -608,6 +608,20 @@ def year_end_results(db: sqlite3.Connection, plan_id: str) -> list[dict[str, Any
         f" ORDER BY {_PERIOD_ORDER}", (plan_id,)))
 
 
+def period_submissions(db: sqlite3.Connection, plan_id: str, period: str) -> list[dict[str, Any]]:
+    """A recorded period's submissions with the used return's saved time: the input of `status --db`."""
+    return _dicts(db.execute(
+        "SELECT s.unit, s.status, s.errors, f.saved_at FROM submissions s JOIN merges m ON m.id = s.merge"
+        " LEFT JOIN input_files f ON f.merge = s.merge AND f.file = s.file"
+        " WHERE m.plan_id = ? AND m.period = ? ORDER BY s.position", (plan_id, period)))
+
+
+def latest_period(db: sqlite3.Connection, plan_id: str) -> Optional[str]:
+    row = db.execute("SELECT period FROM merges WHERE plan_id = ? ORDER BY period_end DESC LIMIT 1",
+                     (plan_id,)).fetchone()
+    return row[0] if row else None
+
+
 def plan_json(db: sqlite3.Connection, plan_id: str) -> Optional[str]:
     """The plan (as recorded with its latest merge) of `plan_id`, as JSON text."""
     row = db.execute("SELECT p.plan_json FROM merges m JOIN plans p ON p.id = m.plan WHERE m.plan_id = ?"
