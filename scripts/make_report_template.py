@@ -270,6 +270,9 @@ def build_report(path: Path) -> None:
                 "{{ target_summary }}。", "Normal")
     styled(doc, "{{ chart_tasks }}", "图")
     styled(doc, "{{ chart_targets }}", "图")
+    styled(doc, "{%p if chart_history %}", "Normal")
+    styled(doc, "{{ chart_history }}", "图")
+    styled(doc, "{%p endif %}", "Normal")
 
     styled(doc, "二、主要指标完成情况", "Heading 1")
     styled(doc, "主要指标的目标、本期值、按序时进度本期应达到的数值和评价见下表（本期值为牵头单位报送的数值）。", "Normal")

@@ -183,3 +183,38 @@ def test_validate_warns_unchanged_work_with_the_database(tmp_path, labels):
                                        "--db", str(db)])
     assert "VALUE_UNCHANGED" in result.output, result.output
     assert db.read_bytes() == before  # validate only reads the database
+
+
+def test_the_report_draws_indicators_over_the_recorded_periods(tmp_path, labels):
+    """With earlier periods in the database the report has a third chart: the indicators over time."""
+    import copy
+    import json as _json
+
+    import docx
+
+    from conftest import BASE_PLAN
+    from xltoolkit.plans import plan_from_data
+
+    plan = plan_from_data(copy.deepcopy(BASE_PLAN))
+    plan_file = tmp_path / "plan.json"
+    plan_file.write_text(_json.dumps(plan.model_dump(mode="json"), ensure_ascii=False), encoding="utf-8")
+    db = tmp_path / "h.db"
+    inboxes = {}
+    for seed, code in enumerate(("2022Q3", "2022Q4")):
+        period = Period.parse(code)
+        gen = generate(plan, period, tmp_path / code / "gen", labels=labels)
+        inbox = tmp_path / code / "inbox"
+        inbox.mkdir()
+        for src in gen.returns:
+            fill_openpyxl(src, inbox / src.name, answers(read_return(src, labels), plan, period, labels, seed=seed))
+        inboxes[code] = inbox
+    CliRunner().invoke(main, ["merge", str(inboxes["2022Q3"]), "--plan", str(plan_file), "--out",
+                              str(tmp_path / "s3.xlsx"), "--db", str(db)])
+    images = {}
+    for name, extra in (("with", ["--db", str(db)]), ("without", ["--db", str(tmp_path / "none.db")])):
+        out = tmp_path / f"r_{name}.docx"
+        r = CliRunner().invoke(main, ["report", str(inboxes["2022Q4"]), "--plan", str(plan_file), "-o", str(out),
+                                      *extra])
+        assert r.exit_code in (0, 1), r.output
+        images[name] = len(docx.Document(str(out)).inline_shapes)
+    assert images == {"with": 3, "without": 2}

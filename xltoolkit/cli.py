@@ -481,7 +481,7 @@ def merge(paths: tuple[Path, ...], plan_ref: Optional[str], period: Optional[str
     if report_path is not None:
         from .merge import ReportOutput
 
-        outputs.append(ReportOutput(report_path))
+        outputs.append(ReportOutput(report_path, earlier=earlier))
     if db_path is not None:  # last: it holds the database's write lock until the files are committed
         from .merge import HistoryOutput
 
@@ -539,10 +539,11 @@ def _reply_by(ctx, param, text: Optional[str]):
 @click.option("--jobs", "jobs", default="auto", show_default=True, metavar="N", callback=_jobs)
 @click.option("--secret", "secret_file", type=click.Path(dir_okay=False, path_type=Path, readable=False),
               default=None, envvar="XLTOOL_SECRET")
+@click.option("--db", "db", type=click.Path(dir_okay=False, path_type=Path), default=None, envvar="XLTOOL_DB")
 @handle_errors
 def report_command(returns: tuple[Path, ...], plan_ref: Optional[str], period: Optional[str], out_path: Optional[Path],
                    pdf: bool, notices_dir: Optional[Path], reply_by, templates_dir: Optional[Path], on_duplicate: str,
-                   jobs: Optional[int], secret_file: Optional[Path]) -> None:
+                   jobs: Optional[int], secret_file: Optional[Path], db: Optional[Path]) -> None:
     """Merge the returns in RETURNS and write the period's report (.docx, optionally .pdf) and notices.
 
     Exit code 0: no errors; 1: problems in the returns (the report is still written from everything
@@ -569,7 +570,11 @@ def report_command(returns: tuple[Path, ...], plan_ref: Optional[str], period: O
             if not target.folder:
                 check_output_target(target.path)
     secrets = _secrets(returns, secret_file, to_stderr=True)
-    output = ReportOutput(out, pdf=pdf, notices=notices_dir, reply_by=reply_by, templates=templates_dir)
+    from .history import database_path, earlier_periods
+
+    earlier = earlier_periods(database_path(db), p.id, per.start.isoformat())  # read only: the chart over time
+    output = ReportOutput(out, pdf=pdf, notices=notices_dir, reply_by=reply_by, templates=templates_dir,
+                          earlier=earlier)
     request = MergeRequest(p, per, files, MergeOptions(on_duplicate=on_duplicate, jobs=jobs, secrets=secrets))
     outcome = run(request, [output], lab, progress=_progress(lab["cli_merge.progress"]))
     c = outcome.consolidation

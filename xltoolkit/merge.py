@@ -497,6 +497,7 @@ class ReportOutput(Output):
     reply_by: Optional[dt.date] = None
     templates: Optional[Path] = None
     name = "report"
+    earlier: Optional[dict] = None  # history.earlier_periods: the chart of indicators over the periods
     pdf_missing: bool = field(default=False, init=False)
 
     @property
@@ -511,7 +512,7 @@ class ReportOutput(Output):
         from .report.data import from_consolidation, notices
         from .report.document import ReportError, notice_stems, render_notice, render_report
 
-        data = from_consolidation(result.consolidation, result.generated_at)
+        data = from_consolidation(result.consolidation, result.generated_at, (self.earlier or {}).get("series"))
         tmp = staging.path(self.path)
         render_report(data, labels, tmp, self.templates)
         written = [self.path]

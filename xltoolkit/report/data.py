@@ -136,6 +136,8 @@ class ReportData:
     problems: list[ProblemLine]
     late_units: list[UnitRow]  # units whose return is not used: missing, empty, rejected, duplicate
     units: dict[str, UnitRow]  # every reporting unit by name (contacts for notices)
+    # Headline indicators over the recorded periods and this one: (name, [(period, value), …]).
+    history: list = field(default_factory=list)
 
     def problems_by_chapter(self) -> list[tuple[str, list[ProblemLine]]]:
         groups: dict[str, list[ProblemLine]] = {}
@@ -151,8 +153,27 @@ def _words(r) -> UnitWords:
                      problems=shorten(getattr(r, "problems", "")), next_steps=shorten(getattr(r, "next_steps", "")))
 
 
-def from_consolidation(c: Consolidation, generated_at: str) -> ReportData:
-    """Everything the report shows, from one merge's consolidation."""
+HISTORY_SERIES = 6  # indicators drawn over the periods (the chart stays readable)
+
+
+def history_series(c: Consolidation, series: Optional[dict]) -> list:
+    """The indicators with a number over the recorded periods (history.value_series) and this period."""
+    if not series or not series.get("periods"):
+        return []
+    out = []
+    for i in c.indicators:
+        past = series["values"].get(("indicator", i.indicator.id), {})
+        points = [(p, past[p]) for p in series["periods"] if past.get(p) is not None]
+        if i.actual is not None:
+            points.append((c.period.code, i.actual))
+        if len(points) >= 2:
+            out.append((f"{i.indicator.id} {clean(i.indicator.name)}", points))
+    return out[:HISTORY_SERIES]
+
+
+def from_consolidation(c: Consolidation, generated_at: str, series: Optional[dict] = None) -> ReportData:
+    """Everything the report shows, from one merge's consolidation (and, with `series`, the history
+    database's values of earlier periods, for the chart over time)."""
     plan = c.plan
     chapters = {ch.id: ch for ch in plan.chapters}
     statuses = (*STATUS_KEYS, "no_report")
@@ -206,6 +227,7 @@ def from_consolidation(c: Consolidation, generated_at: str) -> ReportData:
         behind=[m for m in (*indicators, *targets) if m.assessment in BEHIND],
         problems=problems,
         late_units=[u for u in units.values() if u.status in NOT_ACCEPTED],
+        history=history_series(c, series),
         units=units)
 
 
