@@ -614,9 +614,12 @@ def validate(returns: tuple[Path, ...], plan_ref: Optional[str], period: Optiona
     lab = _labels()
     p, per, files = _read_for_plan(returns, plan_ref, period)
     secrets = _secrets(returns, secret_file, to_stderr=False)  # not counted by --strict: a run-level note
-    from .history import database_path, earlier_periods
+    from .history import HistoryError, database_path, earlier_periods
 
-    earlier = earlier_periods(database_path(db), p.id, per.start.isoformat())  # VALUE_UNCHANGED; read only
+    try:  # VALUE_UNCHANGED needs last period's answers; a department's validate works without them
+        earlier = earlier_periods(database_path(db), p.id, per.start.isoformat())
+    except HistoryError:
+        earlier = None
     results = check_files(files, p, per, lab, progress=_progress(lab["cli_merge.progress"]), secrets=secrets,
                           previous=(earlier or {}).get("last_answers"))
     errors = warnings = 0
