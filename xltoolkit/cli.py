@@ -570,9 +570,14 @@ def report_command(returns: tuple[Path, ...], plan_ref: Optional[str], period: O
             if not target.folder:
                 check_output_target(target.path)
     secrets = _secrets(returns, secret_file, to_stderr=True)
-    from .history import database_path, earlier_periods
+    from .history import HistoryError, database_path, earlier_periods
 
-    earlier = earlier_periods(database_path(db), p.id, per.start.isoformat())  # read only: the chart over time
+    try:  # read only: the chart over time; the default database is optional here
+        earlier = earlier_periods(database_path(db), p.id, per.start.isoformat())
+    except HistoryError:
+        if db is not None:
+            raise
+        earlier = None
     output = ReportOutput(out, pdf=pdf, notices=notices_dir, reply_by=reply_by, templates=templates_dir,
                           earlier=earlier)
     request = MergeRequest(p, per, files, MergeOptions(on_duplicate=on_duplicate, jobs=jobs, secrets=secrets))
