@@ -63,6 +63,18 @@ def test_lights_are_kept_period_after_period(tmp_path, labels):
     assert [(p["period"], p["status"], p["light"]) for p in series] == [
         ("2022Q1", "lagging", "yellow"), ("2022Q2", "lagging", "red"), ("2022Q3", "on_track", "yellow"),
         ("2022Q4", "on_track", "green")]
+    # The summary of each period shows the same light (from the previous period's, in the database).
+    import openpyxl
+
+    shown = {}
+    for code in statuses:
+        ws = openpyxl.load_workbook(tmp_path / code / "s.xlsx", read_only=True)[labels["summary_book.sheets.tasks"]]
+        rows = list(ws.iter_rows(values_only=True))
+        header = list(rows[2])
+        row = next(r for r in rows[3:] if r[0] == "T1.2")
+        shown[code] = row[header.index(labels["summary_book.columns.light"])]
+    assert shown == {"2022Q1": labels["lights.yellow"], "2022Q2": labels["lights.red"],
+                     "2022Q3": labels["lights.yellow"], "2022Q4": labels["lights.green"]}
 
 
 def _plan_file(root, plan):

@@ -685,7 +685,8 @@ def previous_period(db: sqlite3.Connection, plan_id: str, start: str) -> Optiona
         return None
     m = found[0]
     results = {(r["kind"], r["item_id"]): dict(r) for r in db.execute(
-        "SELECT item_id, kind, task_id, status, progress, value, assessment, expected FROM results WHERE merge = ?",
+        "SELECT item_id, kind, task_id, status, progress, value, assessment, expected, light FROM results"
+        " WHERE merge = ?",
         (m["id"],))}
     submissions = {r["unit"]: r["status"] for r in db.execute(
         "SELECT unit, status FROM submissions WHERE merge = ? ORDER BY position", (m["id"],))}

@@ -533,8 +533,8 @@ def write_tasks(book: Book) -> None:
             Col(labels["columns.task_title"], 10), Col(labels["columns.lead_units"], 9),
             Col(labels["columns.responsible_units"], 12), Col(labels["columns.status"], 6, "center"),
             Col(labels["columns.progress"], 6, "number"), *_last_cols(book, labels["columns.last_status"], 6),
-            Col(book.t("columns.disagreement"), 5, "center"),
-            Col(book.t("columns.unit_reports"), 30), Col(labels["columns.problems"], 16),
+            Col(book.t("columns.light"), 5, "center"), Col(book.t("columns.disagreement"), 5, "center"),
+            Col(book.t("columns.unit_reports"), 25), Col(labels["columns.problems"], 16),
             Col(labels["columns.next_steps"], 16), Col(book.t("columns.missing_units"), 10)]
     chapters = {ch.id: ch.title for ch in book.c.plan.chapters}
     rows = [_task_row(book, t, chapters[t.chapter_id]) for t in book.c.tasks]
@@ -545,7 +545,8 @@ def _task_row(book: Book, t: TaskSummary, chapter_title: str) -> list[Any]:
     key = status_key(t.status)
     return [t.task.id, chapter_title, t.task.title, "、".join(t.task.lead_units),
             "、".join(t.task.responsible_units), (_status_label(book, key), book.tinted("status", key)),
-            t.progress, *_last_values(book, "task", t.task.id), book.t("flag_yes") if t.disagreement else "",
+            t.progress, *_last_values(book, "task", t.task.id), _light_cell(book, "task", t.task.id, t.status, None),
+            book.t("flag_yes") if t.disagreement else "",
             "\n".join(_task_report_line(book, r) for r in t.reports),
             _unit_lines(book, t.reports, "problems"), _unit_lines(book, t.reports, "next_steps"),
             "、".join(t.missing_units)]
@@ -615,8 +616,8 @@ def write_targets(book: Book) -> None:
             Col(labels["columns.deadline"], 5, "center"), Col(book.t("columns.expected"), 7, "number"),
             Col(labels["columns.target_actual"], 8, "number"),
             *_last_cols(book, labels["columns.last_target_actual"], 8, "number"), Col(book.t("columns.source_unit"), 9),
-            Col(book.t("columns.assessment"), 7, "center"), Col(book.t("columns.unit_values"), 22),
-            Col(book.t("columns.missing_units"), 9)]
+            Col(book.t("columns.assessment"), 7, "center"), Col(book.t("columns.light"), 5, "center"),
+            Col(book.t("columns.unit_values"), 17), Col(book.t("columns.missing_units"), 9)]
     rows = [_target_row(book, t) for t in book.c.targets]
     _table_sheet(book, "targets", cols, rows)
 
@@ -626,7 +627,20 @@ def _target_row(book: Book, s: TargetSummary) -> list[Any]:
     return [x.id, f"{s.task.id} {s.task.title}", "、".join(s.deciding_units), x.text,
             wording.target_rule(x, labels), labels["measure." + x.measure.value], x.deadline_year, _rounded(s.expected),
             s.actual, *_last_values(book, "target", x.id), s.source or "", (labels["assessment." + s.assessment], book.tinted("assessment", s.assessment)),
+            _light_cell(book, "target", x.id, None, s.assessment),
             "\n".join(_indicator_report_line(book, r, x.unit) for r in s.reports), "、".join(s.missing_units)]
+
+
+LIGHT_FILLS = {"green": GREEN, "yellow": YELLOW, "red": RED, "none": None}
+
+
+def _light_cell(book: Book, kind: str, item_id: str, status: Optional[str], assessment: Optional[str]):
+    """This period's light (lights.py), from last recorded period's light when the database has one."""
+    from ..lights import light
+
+    prev = ((book.earlier or {}).get("previous") or {}).get("results", {}).get((kind, item_id)) or {}
+    key = light(kind, status, assessment, prev.get("light"), prev.get("status"))
+    return ("" if key == "none" else book.labels[f"lights.{key}"], book.fill(LIGHT_FILLS[key]))
 
 
 # 规划评估 (a year-end period of a multi-year plan) -------------------------------------------------
