@@ -72,10 +72,10 @@ def _keep_reason(path: Path, labels: Labels) -> Optional[str]:
     try:
         filled = count_filled_inputs(path, labels)
     except ReturnFileError as exc:
-        return f"已存在且无法识别（{exc.code}）"
+        return labels.fmt("cli.keep_unidentified", code=exc.code)
     except Exception as exc:  # unreadable in some other way: keep it, never destroy data
-        return f"已存在且无法读取（{type(exc).__name__}）"
-    return f"已填写 {filled} 个单元格" if filled else None
+        return labels.fmt("cli.keep_unreadable", kind=type(exc).__name__)
+    return labels.fmt("cli.keep_filled", count=filled) if filled else None
 
 
 def generate(plan: Plan, period: Period, out_dir: Path, *, password: Optional[str] = None, force: bool = False,
