@@ -261,13 +261,17 @@ def build_report(path: Path) -> None:
     styled(doc, "关于{{ plan_title }}{{ period }}推进情况的报告", "Title")
 
     styled(doc, "一、总体情况", "Heading 1")
-    styled(doc, "本期（{{ period }}，{{ period_start }}至{{ period_end }}）应报送单位{{ s.due }}个，已报送{{ s.submitted }}个，"
+    styled(doc, "本期（{{ period }}，{{ period_start }}至{{ period_end }}）应报送单位{{ s.due }}个，报送截止日期为{{ due }}。"
+                "已报送{{ s.submitted }}个（按时报送{{ timely.on_time }}个，逾期报送{{ timely.late }}个"
+                "{% if timely.unknown %}，报送日期不明{{ timely.unknown }}个{% endif %}），"
                 "其中已采用{{ s.accepted }}个（有问题{{ s.problems }}个），退回修改{{ s.rejected }}个，重复报送{{ s.duplicate }}个；"
                 "未填写{{ s.empty }}个，未报送{{ s.missing }}个。", "Normal")
     styled(doc, "纳入调度的重点任务{{ tasks.total }}项：已完成{{ tasks.done }}项，正常推进{{ tasks.on_track }}项，"
                 "未启动{{ tasks.not_started }}项，滞后{{ tasks.lagging }}项，未报告{{ tasks.no_report }}项。", "Normal")
     styled(doc, "主要指标{{ indicators|length }}项，{{ indicator_summary }}；重点任务的量化目标{{ targets_total }}个，"
                 "{{ target_summary }}。", "Normal")
+    styled(doc, "按督办灯统计（任务、主要指标和量化目标合计）：红灯{{ lights.red }}项，黄灯{{ lights.yellow }}项，"
+                "绿灯{{ lights.green }}项。", "Normal")
     styled(doc, "{{ chart_tasks }}", "图")
     styled(doc, "{{ chart_targets }}", "图")
     styled(doc, "{%p if chart_history %}", "Normal")
@@ -331,7 +335,7 @@ def build_report(path: Path) -> None:
     doc.paragraphs[-1].runs[0].font.name = HEI_FONT
     set_fonts(doc.paragraphs[-1].runs[0]._r, HEI_FONT)
     styled(doc, "未报送和逾期单位", "附件标题")
-    styled(doc, "截至{{ generated_date }}，以下{{ late_units|length }}个单位的填报表未报送或未被采用。", "Normal")
+    styled(doc, "截至{{ generated_date }}，以下{{ late_units|length }}个单位的填报表未报送、未被采用或逾期报送。", "Normal")
     table(doc, ["序号", "单位", "报送情况", "联系人", "联系电话"],
           ["{{ r.number }}", "{{ r.name }}", "{{ r.status }}", "{{ r.contact }}", "{{ r.phone }}"],
           "late_units", [12, 56, 34, 28, 26])
@@ -346,11 +350,12 @@ def build_notice(path: Path) -> None:
     styled(doc, "编号：{{ number }}", "落款")
     styled(doc, "{{ unit }}：", "无缩进")
     styled(doc, "根据{{ plan_title }}{{ period }}推进情况汇总，贵单位牵头（负责）的以下{{ items|length }}项事项"
-                "滞后于计划安排或序时进度。请对照目标抓紧推进，并于{{ reply_by }}前将原因分析、整改措施和完成时限书面报送区发改局。",
+                "列入督办（红灯：逾期未完成、连续两期滞后或尚未整改到位；黄灯：滞后于计划安排或序时进度）。"
+                "请对照目标抓紧推进，并于{{ reply_by }}前将原因分析、整改措施和完成时限书面报送区发改局。",
            "Normal")
-    table(doc, ["序号", "事项", "目标或要求", "截止", "目前情况"],
-          ["{{ r.number }}", "{{ r.name }}", "{{ r.target }}", "{{ r.deadline }}", "{{ r.state }}"],
-          "items", [12, 46, 44, 16, 38])
+    table(doc, ["序号", "事项", "目标或要求", "截止", "督办灯", "目前情况"],
+          ["{{ r.number }}", "{{ r.name }}", "{{ r.target }}", "{{ r.deadline }}", "{{ r.light }}", "{{ r.state }}"],
+          "items", [12, 42, 40, 14, 14, 34])
     styled(doc, "", "Normal")
     styled(doc, "联系人：{{ office_contact }}", "Normal")
     signature(doc)

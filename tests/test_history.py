@@ -84,7 +84,7 @@ def quick_check(path: Path) -> list:
 
 def test_file_is_plain_sqlite_wal_strict_versioned(sequence):
     db = sqlite3.connect(sequence["db"])
-    assert db.execute("PRAGMA user_version").fetchone()[0] == store.SCHEMA_VERSION == 2
+    assert db.execute("PRAGMA user_version").fetchone()[0] == store.SCHEMA_VERSION == 3
     assert db.execute("PRAGMA application_id").fetchone()[0] == store.APPLICATION_ID
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     tables = {name: sql for name, sql in db.execute("SELECT name, sql FROM sqlite_schema WHERE type = 'table'")}

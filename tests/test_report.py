@@ -19,6 +19,7 @@ from docx import Document
 from docx.oxml.ns import qn
 from docx.shared import Mm
 
+from xltoolkit.chase import chase_rows
 from xltoolkit.cli import main
 from xltoolkit.merge import JsonOutput, MergeOptions, MergeRequest, ReportOutput, collect_inputs, merge, scan_inputs
 from xltoolkit.model import Period
@@ -67,7 +68,7 @@ def returns_dir(generated14, plan14, labels, tmp_path_factory):
 def merged(returns_dir, plan14, labels, tmp_path_factory):
     out = tmp_path_factory.mktemp("report-out")
     files = scan_inputs(collect_inputs([returns_dir]), labels)
-    report = ReportOutput(out / "报告.docx", notices=out / "notices")
+    report = ReportOutput(out / "报告.docx", notices=out / "notices", chase="yellow")
     result = merge(MergeRequest(plan14, PERIOD, files, MergeOptions(jobs=1, now=FIXED_NOW)),
                    [report, JsonOutput(out / "r.json")], labels)
     return result, out, json.loads((out / "r.json").read_text(encoding="utf-8")), Document(str(out / "报告.docx"))
@@ -118,7 +119,7 @@ def test_sections_in_order(merged):
     assert text.index(SECTIONS[-1]) < text.index("附件") < text.index("未报送和逾期单位")
 
 
-def test_counts_equal_the_consolidation(merged):
+def test_counts_equal_the_consolidation(merged, plan14):
     result, _, _, doc = merged
     c = result.consolidation
     counts = c.submission_counts()
@@ -131,8 +132,16 @@ def test_counts_equal_the_consolidation(merged):
     tasks = next(p.text for p in doc.paragraphs if p.text.startswith("纳入调度的重点任务"))
     assert f"重点任务{len(c.tasks)}项" in tasks
     assert f"滞后{sum(t.status == 'lagging' for t in c.tasks)}项" in tasks
+    rows = chase_rows(c, plan14.due_date(c.period))
+    timely = {k: sum(1 for r in rows if r.timeliness == k and r.submission not in ("missing", "empty"))
+              for k in ("on_time", "late")}
+    assert f"按时报送{timely['on_time']}个，逾期报送{timely['late']}个" in para
+    assert "报送截止日期为2023年1月10日" in para  # 2022Q4 ends 12-31; the plan's due_days is 10
     annex = doc.tables[-1]
-    assert len(annex.rows) - 1 == sum(counts[k] for k in ("missing", "empty", "rejected", "duplicate"))
+    late = [r.unit for r in rows if r.submission in ("missing", "empty", "rejected", "duplicate")
+            or r.timeliness == "late"]
+    assert timely["late"] and [row.cells[1].text for row in annex.rows[1:]] == late
+    assert all("逾期报送" in row.cells[2].text for row in annex.rows[1:] if row.cells[1].text in UNITS)
 
 
 def test_indicator_table_equals_the_json(merged, plan14):
@@ -177,27 +186,48 @@ def test_hostile_text_appears_literally(merged):
     assert "<w:hyperlink" not in body
 
 
-def test_notices_only_for_units_with_such_items(merged, plan14):
-    _, out, data, _ = merged
+def _deciding(data: dict, plan14, wanted) -> set[str]:
+    """Units deciding a task / indicator / target of the merge's JSON for which `wanted(kind, row)`."""
     tasks = {t.id: t for t in plan14.tasks}
     indicators = {i.id: i for i in plan14.indicators}
-    expected = set()
+    out = set()
     for t in data["tasks"]:
-        if t["status"] == "lagging":
-            expected |= set(plan14.deciding_units(tasks[t["id"]]))
+        if wanted("task", t):
+            out |= set(plan14.deciding_units(tasks[t["id"]]))
     for i in data["indicators"]:
-        if i["assessment"] in ("behind", "overdue"):
-            expected |= set(plan14.deciding_units(indicators[i["id"]]))
+        if wanted("indicator", i):
+            out |= set(plan14.deciding_units(indicators[i["id"]]))
     for x in data["targets"]:
-        if x["assessment"] in ("behind", "overdue"):
-            expected |= set(plan14.deciding_units(tasks[x["task_id"]]))
+        if wanted("target", x):
+            out |= set(plan14.deciding_units(tasks[x["task_id"]]))
+    return out
+
+
+def test_notices_for_units_with_yellow_or_red_items(merged, plan14):
+    """chase="yellow": a notice for every unit deciding an item behind pace, overdue or 滞后."""
+    _, out, data, _ = merged
+    expected = _deciding(data, plan14, lambda kind, row: row.get("assessment") in ("behind", "overdue")
+                         or (kind == "task" and row["status"] == "lagging"))
     written = sorted((out / "notices").glob("*.docx"))
     prefix = f"{plan14.id}_{PERIOD.code}_督办通知单_"
     assert expected and {p.stem.removeprefix(prefix) for p in written} == expected
     notice = Document(str(out / "notices" / f"{prefix}区发改局.docx"))
     text = _text(notice)
     assert "区发改局：" in text and "2023年1月20日前" in text  # reply by: 10 days after the merge
-    assert len(notice.tables[0].rows) >= 2
+    table = notice.tables[0]
+    assert [c.text for c in table.rows[0].cells][4] == "督办灯"
+    assert len(table.rows) >= 2 and {row.cells[4].text for row in table.rows[1:]} <= {"红灯", "黄灯"}
+
+
+def test_default_notices_are_for_red_items_only(merged, plan14):
+    """No earlier period recorded and nothing overdue at 2022Q4 (no 14th-FYP deadline before 2023):
+    nothing is red, so no notice by default, while yellow items exist (tests/test_report_history.py
+    has the red ones, over recorded periods)."""
+    result, _, data, _ = merged
+    report = from_consolidation(result.consolidation, result.generated_at)
+    red = _deciding(data, plan14, lambda kind, row: row.get("assessment") == "overdue")
+    assert red == set() and report.lights["red"] == 0 and report.lights["yellow"] > 0
+    assert notices(report) == [] and notices(report, "yellow")
 
 
 def test_report_data_is_the_consolidation(merged):
@@ -267,7 +297,7 @@ def test_cli_report_without_office_writes_the_docx(tmp_path, returns_dir, monkey
     monkeypatch.setenv("XLTOOL_SOFFICE", "")
     out = tmp_path / "报告.docx"
     result = CliRunner().invoke(main, ["report", str(returns_dir), "-o", str(out), "--pdf",
-                                       "--notices", str(tmp_path / "n"), "--reply-by", "2023-02-01"])
+                                       "--notices", str(tmp_path / "n"), "--reply-by", "2023-02-01", "--chase", "yellow"])
     assert result.exit_code == 2 and "REPORT_NO_OFFICE" in result.output and "Traceback" not in result.output
     assert out.is_file() and not out.with_suffix(".pdf").exists()
     notice = next((tmp_path / "n").glob("*.docx"))
@@ -292,7 +322,7 @@ def test_report_help_is_chinese():
     out = CliRunner().invoke(main, ["report", "--help"]).output
     assert "推进情况报告" in out
     assert english_words(out) <= {"report", "Word", "PDF", "LibreOffice", "soffice", "pdf", "notices", "DIR", "DATE",
-                                  "reply-by", "templates", "docx", "notice"}
+                                  "reply-by", "templates", "docx", "notice", "red", "yellow"}
 
 
 def test_help_does_not_import_report_libraries():

@@ -59,26 +59,6 @@ def chase_rows(c: Consolidation, due: dt.date) -> list[ChaseRow]:
     return _rows([(s.unit, s.status, _delivered(s), errors_of.get(s.unit.name, 0)) for s in c.submissions], due)
 
 
-def chase_rows_recorded(plan, records: list[dict], due: dt.date) -> list[ChaseRow]:
-    """The same from a recorded period (history.period_submissions): `records` with unit, status,
-    saved_at, date (填报日期) and errors; contacts from `plan`."""
-    rows = []
-    for r in records:
-        unit = plan.unit(r["unit"])
-        if unit is None:
-            continue
-        day = None
-        for text in (r.get("saved_at"), r.get("date")):
-            if text:
-                try:
-                    day = dt.date.fromisoformat(str(text)[:10])
-                    break
-                except ValueError:
-                    continue
-        rows.append((unit, r["status"], day, r.get("errors") or 0))
-    return _rows(rows, due)
-
-
 def _rows(items, due: dt.date) -> list[ChaseRow]:
     rows = []
     for unit, status, day, errors in items:

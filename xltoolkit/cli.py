@@ -82,14 +82,22 @@ def _period(plan, text: Optional[str]):
 
     if not text:
         return default_period(plan)
-    try:
-        period = Period.parse(text)
-    except PeriodError as exc:  # bad text: a usage error of --period (exit 2), worded from errors.PERIOD_INVALID
-        raise click.BadParameter(LabelledError(exc.code, **exc.params).render(_labels()), param_hint="--period") from None
+    period = _parse_period(text)
     reason = plan.accepts(period)
     if reason is not None:
         raise LabelledError(reason.code, **reason.params)
     return period
+
+
+def _parse_period(text: str):
+    """--period as a Period; bad text is a usage error of --period (exit 2), worded from errors.PERIOD_INVALID."""
+    from .model import Period, PeriodError
+    from .planerrors import LabelledError
+
+    try:
+        return Period.parse(text)
+    except PeriodError as exc:
+        raise click.BadParameter(LabelledError(exc.code, **exc.params).render(_labels()), param_hint="--period") from None
 
 
 def _jobs(ctx, param, text: str) -> Optional[int]:
@@ -526,13 +534,14 @@ def _reply_by(ctx, param, text: Optional[str]):
 
 
 @main.command("report")
-@click.argument("returns", nargs=-1, required=True, type=click.Path(path_type=Path, readable=False))
+@click.argument("returns", nargs=-1, required=False, type=click.Path(path_type=Path, readable=False))
 @click.option("--plan", "plan_ref", metavar="PLAN")
 @click.option("--period", metavar="PERIOD")
 @click.option("-o", "--out", "out_path", type=click.Path(dir_okay=False, path_type=Path), default=None)
 @click.option("--pdf", is_flag=True)
 @click.option("--notices", "notices_dir", metavar="DIR", type=click.Path(file_okay=False, path_type=Path), default=None)
 @click.option("--reply-by", "reply_by", metavar="DATE", default=None, callback=_reply_by)
+@click.option("--chase", type=click.Choice(["red", "yellow"]), default="red", show_default=True)
 @click.option("--templates", "templates_dir", metavar="DIR", type=click.Path(file_okay=False, path_type=Path),
               default=None)
 @click.option("--on-duplicate", type=click.Choice(["error", "newest"]), default="error", show_default=True)
@@ -542,33 +551,31 @@ def _reply_by(ctx, param, text: Optional[str]):
 @click.option("--db", "db", type=click.Path(dir_okay=False, path_type=Path), default=None, envvar="XLTOOL_DB")
 @handle_errors
 def report_command(returns: tuple[Path, ...], plan_ref: Optional[str], period: Optional[str], out_path: Optional[Path],
-                   pdf: bool, notices_dir: Optional[Path], reply_by, templates_dir: Optional[Path], on_duplicate: str,
-                   jobs: Optional[int], secret_file: Optional[Path], db: Optional[Path]) -> None:
-    """Merge the returns in RETURNS and write the period's report (.docx, optionally .pdf) and notices.
+                   pdf: bool, notices_dir: Optional[Path], reply_by, chase: str, templates_dir: Optional[Path],
+                   on_duplicate: str, jobs: Optional[int], secret_file: Optional[Path], db: Optional[Path]) -> None:
+    """Write the period's report (.docx, optionally .pdf) and 督办通知单: from the returns in
+    RETURNS (merged as by merge), or without RETURNS from the history database alone (the period
+    recorded by merge --db; the latest unless --period).
 
     Exit code 0: no errors; 1: problems in the returns (the report is still written from everything
     valid); 2: nothing could be done (no LibreOffice for --pdf: the .docx is written).
     """
     import time
 
-    from .files import OutputTarget, check_output_target, check_outputs_apart
-    from .merge import MergeOptions, MergeRequest, ReportOutput, default_report_path, merge as run, own_summary
+    from .files import OutputTarget
+    from .merge import MergeOptions, MergeRequest, ReportOutput, merge as run
     from .problems import XltoolError
 
     started = time.perf_counter()
     lab = _labels()
     targets = [OutputTarget(path, option, folder) for path, option, folder in (
         (out_path, "--out", False), (notices_dir, "--notices", True)) if path is not None]
+    if not returns:
+        _report_from_history(db, plan_ref, period, out_path, pdf, targets,
+                             dict(notices=notices_dir, reply_by=reply_by, templates=templates_dir, chase=chase))
+        return
     p, per, files = _read_for_plan(returns, plan_ref, period, command="merge", outputs=tuple(targets))
-    out = out_path or default_report_path(p, per)
-    if out_path is None or pdf:  # paths known only now: the same checks
-        known = [OutputTarget(out, "--out"), *[t for t in targets if t.option != "--out"]]
-        if pdf:
-            known.append(OutputTarget(out.with_suffix(".pdf"), "--pdf"))
-        check_outputs_apart(known, [f.input.path for f in files], replaceable=own_summary)
-        for target in known:
-            if not target.folder:
-                check_output_target(target.path)
+    out = _report_targets(p, per, out_path, pdf, targets, [f.input.path for f in files])
     secrets = _secrets(returns, secret_file, to_stderr=True)
     from .history import HistoryError, database_path, earlier_periods
 
@@ -579,24 +586,73 @@ def report_command(returns: tuple[Path, ...], plan_ref: Optional[str], period: O
             raise
         earlier = None
     output = ReportOutput(out, pdf=pdf, notices=notices_dir, reply_by=reply_by, templates=templates_dir,
-                          earlier=earlier)
+                          earlier=earlier, chase=chase)
     request = MergeRequest(p, per, files, MergeOptions(on_duplicate=on_duplicate, jobs=jobs, secrets=secrets))
     outcome = run(request, [output], lab, progress=_progress(lab["cli_merge.progress"]))
     c = outcome.consolidation
     for problem in c.problems:
         click.echo(f"{lab['severity.' + problem.severity.value]} {problem.code} {problem.message(lab)}", err=True)
-    click.echo(lab.fmt("report.written", path=out))
-    if output.pdf_path in outcome.paths("report"):
-        click.echo(lab.fmt("report.pdf_written", path=output.pdf_path))
-    if notices_dir is not None:
-        written = [q for q in outcome.paths("report") if q.parent == notices_dir]
-        click.echo(lab.fmt("report.notices_written", count=len(written), folder=notices_dir))
+    _report_written(output, outcome, notices_dir)
     counts = c.submission_counts()
     click.echo(lab.fmt("report.done", files=len(files), expected=len(c.submissions), **counts, errors=c.errors,
                        warnings=c.warnings, seconds=time.perf_counter() - started))
     if output.pdf_missing:
         raise XltoolError("REPORT_NO_OFFICE", path=out)
     raise click.exceptions.Exit(EXIT_PROBLEMS if c.errors else EXIT_OK)
+
+
+def _report_targets(plan, period, out_path: Optional[Path], pdf: bool, targets: list, inputs: list) -> Path:
+    """The report's path (--out, else the default one), every output checked against the inputs
+    and each other before any work starts."""
+    from .files import OutputTarget, check_output_target, check_outputs_apart
+    from .merge import default_report_path, own_summary
+
+    out = out_path or default_report_path(plan, period)
+    known = [OutputTarget(out, "--out"), *[t for t in targets if t.option != "--out"]]
+    if pdf:
+        known.append(OutputTarget(out.with_suffix(".pdf"), "--pdf"))
+    check_outputs_apart(known, inputs, replaceable=own_summary)
+    for target in known:
+        if not target.folder:
+            check_output_target(target.path)
+    return out
+
+
+def _report_written(output, outcome, notices_dir: Optional[Path]) -> None:
+    lab = _labels()
+    click.echo(lab.fmt("report.written", path=output.path))
+    if output.pdf_path in outcome.paths("report"):
+        click.echo(lab.fmt("report.pdf_written", path=output.pdf_path))
+    if notices_dir is not None:
+        written = [q for q in outcome.paths("report") if q.parent == notices_dir]
+        click.echo(lab.fmt("report.notices_written", count=len(written), folder=notices_dir))
+
+
+def _report_from_history(db: Optional[Path], plan_ref: Optional[str], period_text: Optional[str],
+                         out_path: Optional[Path], pdf: bool, targets: list, options: dict) -> None:
+    """`report` without returns: the period as the history database recorded it (recorded.restore),
+    the same numbers and lights as its merge's summary and JSON."""
+    import datetime as dt
+
+    from . import history as store
+    from .merge import MergeResult, ReportOutput, publish
+    from .problems import XltoolError
+
+    lab = _labels()
+    path, recorded = _recorded_period(db, plan_ref, period_text)
+    c = recorded.consolidation
+    out = _report_targets(c.plan, c.period, out_path, pdf, targets, [path])
+    earlier = store.earlier_periods(path, c.plan.id, c.period.start.isoformat())
+    output = ReportOutput(out, pdf=pdf, earlier=earlier, lights=recorded.lights, **options)
+    stamp = dt.datetime.now().replace(microsecond=0).isoformat(sep=" ")
+    outcome = publish(MergeResult(consolidation=c, generated_at=stamp), [output], lab)
+    click.echo(lab.fmt("report.from_history", db=path, period=lab.period(c.period), merged_at=recorded.merged_at))
+    _report_written(output, outcome, options["notices"])
+    counts = c.submission_counts()
+    click.echo(lab.fmt("report.done_recorded", expected=len(c.submissions), **counts, errors=c.errors,
+                       warnings=c.warnings))
+    if output.pdf_missing:
+        raise XltoolError("REPORT_NO_OFFICE", path=out)
 
 
 @main.command()
@@ -666,11 +722,10 @@ def status(paths: tuple[Path, ...], plan_ref: Optional[str], period: Optional[st
 
     lab = _labels()
     if not paths:  # from the history database: the recorded period (latest unless --period)
-        p, per, records = _recorded_status(db, plan_ref, period)
+        c = _recorded_period(db, plan_ref, period)[1].consolidation
+        p, per = c.plan, c.period
         due = _date_option(due_text, "--due") or p.due_date(per)
-        from .chase import chase_rows_recorded
-
-        rows = chase_rows_recorded(p, records, due)
+        rows = chase_rows(c, due)
     else:
         targets = (OutputTarget(out_path, "--out"),) if out_path is not None else ()
         p, per, files = _read_for_plan(paths, plan_ref, period, command="merge", outputs=targets)
@@ -691,23 +746,26 @@ def status(paths: tuple[Path, ...], plan_ref: Optional[str], period: Optional[st
     raise click.exceptions.Exit(EXIT_PROBLEMS if count else EXIT_OK)
 
 
-def _recorded_status(db: Optional[Path], plan_ref: Optional[str], period_text: Optional[str]):
-    """(plan, period, submissions) of a period recorded in the history database."""
+def _recorded_period(db: Optional[Path], plan_ref: Optional[str], period_text: Optional[str]):
+    """(database path, recorded.RecordedPeriod) of a period recorded in the history database: of the
+    plan --plan names (default: the only or first plan recorded), the period --period names
+    (default: its latest). DB_PERIOD_UNKNOWN when there is no such record."""
     import json
 
     from . import history as store
     from .plans import plan_from_data
+    from .recorded import restore
 
     path = store.database_path(db)
+    code = _parse_period(period_text).code if period_text else None
     with store.reading(path) as conn:
         plan_id = _history_plan(conn, plan_ref) if plan_ref else (store.plan_ids(conn) or [None])[0]
-        code = period_text.strip().upper() if period_text else (store.latest_period(conn, plan_id) if plan_id else None)
-        records = store.period_submissions(conn, plan_id, code) if plan_id and code else []
-        text = store.plan_json(conn, plan_id) if plan_id else None
-    if not records or text is None:
+        code = code or (store.latest_period(conn, plan_id) if plan_id else None)
+        record = store.period_record(conn, plan_id, code) if plan_id and code else None
+    if record is None:
         raise store.HistoryError("DB_PERIOD_UNKNOWN", path=path, plan=plan_id or "-", period=code or "-")
-    plan = plan_from_data(json.loads(text), str(path))
-    return plan, _period(plan, code), records
+    plan = plan_from_data(json.loads(record["merge"]["plan_json"]), str(path))
+    return path, restore(plan, record)
 
 
 def _date_option(text: Optional[str], option: str):

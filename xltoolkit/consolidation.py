@@ -251,6 +251,16 @@ def consolidate(plan: Plan, period: Period, results: list[ReturnResult], on_dupl
         for xr in r.targets:
             target_reports.setdefault(xr.target_id, []).append(xr)
 
+    tasks, indicators, targets = summarize(plan, period, task_reports, ind_reports, target_reports)
+    problems = [p for n, r in enumerate(results) for p in (*r.problems, *added.get(n, ()))]
+    return Consolidation(plan=plan, period=period, submissions=submissions, tasks=tasks, indicators=indicators,
+                         targets=targets, results=list(results), problems=problems)
+
+
+def summarize(plan: Plan, period: Period, task_reports: dict[str, list[TaskReport]],
+              ind_reports: dict[str, list[IndicatorReport]], target_reports: dict[str, list[TargetReport]]
+              ) -> tuple[list[TaskSummary], list[IndicatorSummary], list[TargetSummary]]:
+    """Every task, indicator and target of the plan (plan order) from the used reports, by item id."""
     tasks = []
     for chapter in plan.chapters:
         for task in chapter.tasks:
@@ -259,9 +269,7 @@ def consolidate(plan: Plan, period: Period, results: list[ReturnResult], on_dupl
                   for ind in plan.indicators]
     targets = [_summarize_target(plan, period, task, target, _in_plan_order(plan, task, target_reports.get(target.id)))
                for task in plan.tasks for target in task.targets]
-    problems = [p for n, r in enumerate(results) for p in (*r.problems, *added.get(n, ()))]
-    return Consolidation(plan=plan, period=period, submissions=submissions, tasks=tasks, indicators=indicators,
-                         targets=targets, results=list(results), problems=problems)
+    return tasks, indicators, targets
 
 
 def _in_plan_order(plan: Plan, item, reports: Optional[list]) -> list:

@@ -182,7 +182,14 @@ def _v2(db: sqlite3.Connection) -> None:
     _script(db, "ALTER TABLE results ADD COLUMN light TEXT;")
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2]
+def _v3(db: sqlite3.Connection) -> None:
+    """Version 3: each input file keeps its header's 填报日期 (on time or late is judged by the saved
+    time, else this date: a report or 催办名单 from the database alone says the same as one from the
+    returns)."""
+    _script(db, "ALTER TABLE input_files ADD COLUMN filled_on TEXT;")
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3]
 SCHEMA_VERSION = len(MIGRATIONS)
 TABLES = ("plans", "merges", "submissions", "input_files", "answers", "problems", "results")
 
@@ -389,7 +396,7 @@ def _rows(consolidation) -> dict[str, list[tuple]]:
     for n, r in enumerate(c.results):
         digest, size = _file_facts(r.path)
         files.append((n, r.file, digest, size, r.saved_at, r.unit.name if r.unit else None,
-                      int(id(r) in used), r.status, r.errors, r.warnings))
+                      int(id(r) in used), r.status, r.errors, r.warnings, r.header.get("date") or None))
     submissions = [(n, s.unit.name, s.unit.id, s.status, s.file, len(s.files),
                     s.result.errors if s.result else 0, s.result.warnings if s.result else 0)
                    for n, s in enumerate(c.submissions)]
@@ -422,13 +429,13 @@ _INSERT = {
     "submissions": "INSERT INTO submissions (merge, position, unit, unit_id, status, file, files, errors, warnings)"
                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
     "input_files": "INSERT INTO input_files (merge, position, file, sha256, size, saved_at, unit, used, status,"
-                   " errors, warnings) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   " errors, warnings, filled_on) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     "answers": "INSERT INTO answers (merge, unit, item_id, kind, role, status, progress, value, work, problems,"
                " next_steps, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     "problems": "INSERT INTO problems (merge, position, file, unit, code, severity, sheet, cell, field, value,"
                 " params) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     "results": "INSERT INTO results (merge, item_id, kind, task_id, status, progress, value, assessment, expected,"
-               " source, disagreement) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+               " source, disagreement, light) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 }
 
 
@@ -471,11 +478,11 @@ class Recording:
                  c.period.start.isoformat(), c.period.end.isoformat(), merged_at, _tool_version(), on_duplicate,
                  len(c.results), len(c.submissions), counts["submitted"], counts["accepted"], c.errors,
                  c.warnings)).lastrowid
+            rows["results"] = self._with_lights(c, rows["results"])
             for n, table in enumerate(("submissions", "input_files", "answers", "problems", "results")):
                 db.executemany(_INSERT[table], [(merge_id, *row) for row in rows[table]])
                 if n == 1:
                     _pause()  # test hook: a kill here leaves the transaction half-written
-            self._set_lights(merge_id, c.plan.id, c.period.end.isoformat())
             self._drop_orphan_plans()
         except BaseException as exc:
             self.rollback()
@@ -483,21 +490,15 @@ class Recording:
                 raise _as_error(exc, self.path) from None
             raise
 
-    def _set_lights(self, merge_id: int, plan_id: str, period_end: str) -> None:
-        """Each result's light from this period's result and the previous recorded period's light
-        (and task status) of the same plan: a red stays until the item catches up."""
-        from .lights import light
+    def _with_lights(self, c, results: list[tuple]) -> list[tuple]:
+        """Each result row with its light (lights.period_lights), from the previous recorded period of
+        the plan: the latest one that ended before this one started, the same period the summary's
+        上期 columns and 督办灯 are taken from. A red stays until the item catches up."""
+        from .lights import period_lights
 
-        db = self._db
-        prev = db.execute("SELECT id FROM merges WHERE plan_id = ? AND period_end < ? ORDER BY period_end DESC"
-                          " LIMIT 1", (plan_id, period_end)).fetchone()
-        before = {}
-        if prev is not None:
-            before = {(k, i): (lt, st) for k, i, lt, st in db.execute(
-                "SELECT kind, item_id, light, status FROM results WHERE merge = ?", (prev[0],))}
-        rows = db.execute("SELECT kind, item_id, status, assessment FROM results WHERE merge = ?", (merge_id,)).fetchall()
-        db.executemany("UPDATE results SET light = ? WHERE merge = ? AND kind = ? AND item_id = ?",
-                       [(light(k, st, a, *before.get((k, i), (None, None))), merge_id, k, i) for k, i, st, a in rows])
+        previous = previous_period(self._db, c.plan.id, c.period.start.isoformat())
+        lights = period_lights(c, previous["results"] if previous else None)
+        return [(*row, lights[(row[1], row[0])]) for row in results]
 
     def _drop_orphan_plans(self) -> None:
         """Plan versions no period refers to any more (the one period merged under it was re-merged
@@ -608,12 +609,21 @@ def year_end_results(db: sqlite3.Connection, plan_id: str) -> list[dict[str, Any
         f" ORDER BY {_PERIOD_ORDER}", (plan_id,)))
 
 
-def period_submissions(db: sqlite3.Connection, plan_id: str, period: str) -> list[dict[str, Any]]:
-    """A recorded period's submissions with the used return's saved time: the input of `status --db`."""
-    return _dicts(db.execute(
-        "SELECT s.unit, s.status, s.errors, f.saved_at FROM submissions s JOIN merges m ON m.id = s.merge"
-        " LEFT JOIN input_files f ON f.merge = s.merge AND f.file = s.file"
-        " WHERE m.plan_id = ? AND m.period = ? ORDER BY s.position", (plan_id, period)))
+def period_record(db: sqlite3.Connection, plan_id: str, period: str) -> Optional[dict[str, Any]]:
+    """Everything recorded of one period (None when it is not recorded): the merge row, the plan as it
+    was merged (``plan_json``), and the rows of submissions, input_files, problems, answers and
+    results, each as a list of dicts in recorded order. recorded.restore() turns it back into the
+    merge's Consolidation."""
+    m = db.execute("SELECT m.*, p.plan_json FROM merges m JOIN plans p ON p.id = m.plan"
+                   " WHERE m.plan_id = ? AND m.period = ?", (plan_id, period)).fetchone()
+    if m is None:
+        return None
+    order = {"submissions": "position", "input_files": "position", "problems": "position",
+             "answers": "rowid", "results": "rowid"}  # answers and results: in the order the merge wrote them
+    out: dict[str, Any] = {"merge": dict(m)}
+    for table, by in order.items():
+        out[table] = _dicts(db.execute(f"SELECT * FROM {table} WHERE merge = ? ORDER BY {by}", (m["id"],)))
+    return out
 
 
 def latest_period(db: sqlite3.Connection, plan_id: str) -> Optional[str]:

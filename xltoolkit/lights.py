@@ -33,3 +33,22 @@ def light(kind: str, status: Optional[str], assessment: Optional[str],
     if previous_light == "red" and now in ("yellow", "none"):
         return "red"  # not caught up yet: the red stays
     return now
+
+
+def period_lights(consolidation, previous: Optional[dict] = None) -> dict[tuple[str, str], str]:
+    """Every task's, indicator's and target's light this period, by (kind, item id), from the
+    consolidation and the previous recorded period's results (history.previous_period()["results"]:
+    (kind, item id) -> row with ``light`` and ``status``). The one computation the history database
+    records, the summary's 督办灯 column shows and the report's notices are chosen by."""
+    previous = previous or {}
+
+    def one(kind: str, item_id: str, status: Optional[str], assessment: Optional[str]) -> str:
+        before = previous.get((kind, item_id)) or {}
+        return light(kind, status, assessment, before.get("light"), before.get("status"))
+
+    c = consolidation
+    out = {("task", t.task.id): one("task", t.task.id, t.status, None) for t in c.tasks}
+    out.update({("indicator", i.indicator.id): one("indicator", i.indicator.id, None, i.assessment)
+                for i in c.indicators})
+    out.update({("target", x.target.id): one("target", x.target.id, None, x.assessment) for x in c.targets})
+    return out

@@ -485,8 +485,9 @@ class HistoryOutput(Output):
 @dataclass
 class ReportOutput(Output):
     """The period's report (.docx through the template in templates/report/; with `pdf` also a .pdf
-    beside it, by LibreOffice) and, with `notices`, one 督办通知单 per unit with lagging tasks or
-    indicators/targets behind pace or overdue. `reply_by`: the date units are asked to reply by
+    beside it, by LibreOffice) and, with `notices`, one 督办通知单 per unit that decides an item whose
+    light is red (overdue, 滞后 twice running, or red and not caught up; with ``chase="yellow"`` also
+    yellow: behind pace or 滞后 once). `reply_by`: the date units are asked to reply by
     (default: 10 days after the merge). `templates`: a folder with the office's own report.docx /
     notice.docx. With `pdf` and no LibreOffice the .docx is still written and `pdf_missing` is set
     (the command then says so: REPORT_NO_OFFICE)."""
@@ -497,7 +498,9 @@ class ReportOutput(Output):
     reply_by: Optional[dt.date] = None
     templates: Optional[Path] = None
     name = "report"
-    earlier: Optional[dict] = None  # history.earlier_periods: the chart of indicators over the periods
+    earlier: Optional[dict] = None  # history.earlier_periods: the chart over the periods, last period's lights
+    lights: Optional[dict] = None  # this period's lights when known (recorded); else from `earlier`
+    chase: str = "red"  # notices for items whose light is red, or ("yellow") yellow and red
     pdf_missing: bool = field(default=False, init=False)
 
     @property
@@ -512,7 +515,13 @@ class ReportOutput(Output):
         from .report.data import from_consolidation, notices
         from .report.document import ReportError, notice_stems, render_notice, render_report
 
-        data = from_consolidation(result.consolidation, result.generated_at, (self.earlier or {}).get("series"))
+        from .lights import period_lights
+
+        c = result.consolidation
+        earlier = self.earlier or {}
+        lights = self.lights if self.lights is not None else period_lights(
+            c, (earlier.get("previous") or {}).get("results"))
+        data = from_consolidation(c, result.generated_at, earlier.get("series"), lights)
         tmp = staging.path(self.path)
         render_report(data, labels, tmp, self.templates)
         written = [self.path]
@@ -531,7 +540,7 @@ class ReportOutput(Output):
                 written.append(self.pdf_path)
         if self.notices is not None:
             ensure_dir(self.notices)
-            chased = notices(data)
+            chased = notices(data, self.chase)
             reply_by = self.reply_by or dt.date.fromisoformat(result.generated_at[:10]) + dt.timedelta(days=10)
             for n, (notice, stem) in enumerate(zip(chased, notice_stems(data, chased)), start=1):
                 target = self.notices / f"{stem}.docx"
@@ -556,7 +565,12 @@ def merge(request: MergeRequest, outputs: list[Output], labels: Labels,
                           secrets=opts.secrets, previous=(opts.earlier or {}).get("last_answers"))
     c = consolidate(request.plan, request.period, results, on_duplicate=opts.on_duplicate)
     stamp = (opts.now or dt.datetime.now()).replace(microsecond=0).isoformat(sep=" ")
-    result = MergeResult(consolidation=c, generated_at=stamp)
+    return publish(MergeResult(consolidation=c, generated_at=stamp), outputs, labels)
+
+
+def publish(result: MergeResult, outputs: list[Output], labels: Labels) -> MergeResult:
+    """Write every output of `result` (a merge's, or a period restored from the history database:
+    recorded.restore), all or none."""
     with Staging() as staging:
         try:
             for output in outputs:

@@ -8,11 +8,12 @@ workbook and the JSON say. A later source (the history store) builds the same Re
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from typing import Optional
 
-from ..consolidation import SUBMISSION_KEYS, Consolidation
+from ..consolidation import SUBMISSION_KEYS, SUBMITTED, Consolidation
 from ..forms import STATUS_KEYS
 
 # Targets and indicators a report names as behind pace, and a notice chases.
@@ -64,6 +65,7 @@ class TaskItem:
     deciding_units: list[str]
     deadline: Optional[int]  # the latest deadline year of its targets, else the plan's last year
     words: list[UnitWords] = field(default_factory=list)
+    light: str = "none"  # lights.LIGHTS: this period's light
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,7 @@ class MeasureItem:
     deciding_units: list[str]
     task_id: Optional[str] = None
     notes: list[UnitWords] = field(default_factory=list)
+    light: str = "none"
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,8 @@ class UnitRow:
     status: str  # submission key
     contact: str = ""
     phone: str = ""
+    timeliness: str = "none"  # chase.TIMELINESS: on_time, late, unknown (no date), none (nothing arrived)
+    delivered: Optional[str] = None  # ISO date the return was saved / filled in
 
 
 @dataclass(frozen=True)
@@ -134,8 +139,12 @@ class ReportData:
     lagging_tasks: list[TaskItem]
     behind: list[MeasureItem]  # indicators and targets behind pace or overdue
     problems: list[ProblemLine]
-    late_units: list[UnitRow]  # units whose return is not used: missing, empty, rejected, duplicate
+    late_units: list[UnitRow]  # units whose return is not used (missing, empty, rejected, duplicate) or came late
     units: dict[str, UnitRow]  # every reporting unit by name (contacts for notices)
+    due: str = ""  # ISO date returns were due (Plan.due_date)
+    timeliness: dict[str, int] = field(default_factory=dict)  # submitted units: on_time, late, unknown
+    lights: dict[str, int] = field(default_factory=dict)  # tasks, indicators and targets by light
+    watched: list[TaskItem] = field(default_factory=list)  # tasks with a red or yellow light
     # Headline indicators over the recorded periods and this one: (name, [(period, value), …]).
     history: list = field(default_factory=list)
 
@@ -171,12 +180,20 @@ def history_series(c: Consolidation, series: Optional[dict]) -> list:
     return out[:HISTORY_SERIES]
 
 
-def from_consolidation(c: Consolidation, generated_at: str, series: Optional[dict] = None) -> ReportData:
-    """Everything the report shows, from one merge's consolidation (and, with `series`, the history
-    database's values of earlier periods, for the chart over time)."""
+def from_consolidation(c: Consolidation, generated_at: str, series: Optional[dict] = None,
+                       lights: Optional[dict] = None, due: Optional[dt.date] = None) -> ReportData:
+    """Everything the report shows, from one merge's consolidation (or one restored from the history
+    database: recorded.restore). `series`: the database's values of earlier periods (the chart over
+    time); `lights`: this period's lights by (kind, item id) (lights.period_lights; without it, as
+    if no period had been recorded before); `due`: when returns were due (default the plan's)."""
+    from ..chase import chase_rows
+    from ..lights import LIGHTS, period_lights
+
     plan = c.plan
     chapters = {ch.id: ch for ch in plan.chapters}
     statuses = (*STATUS_KEYS, "no_report")
+    lights = lights if lights is not None else period_lights(c)
+    due = due or plan.due_date(c.period)
 
     def task_item(t) -> TaskItem:
         years = [x.deadline_year for x in t.task.targets if x.deadline_year]
@@ -184,7 +201,8 @@ def from_consolidation(c: Consolidation, generated_at: str, series: Optional[dic
                         chapter_title=clean(chapters[t.chapter_id].title), status=t.status, progress=t.progress,
                         lead_units=list(t.task.lead_units), deciding_units=list(t.deciding_units),
                         deadline=max(years) if years else plan.horizon[1],
-                        words=[_words(r) for r in t.reports if r.unit in t.deciding_units])
+                        words=[_words(r) for r in t.reports if r.unit in t.deciding_units],
+                        light=lights.get(("task", t.task.id), "none"))
 
     task_statuses = {k: 0 for k in statuses}
     per_chapter: dict[str, dict[str, int]] = {ch.id: {k: 0 for k in statuses} for ch in plan.chapters}
@@ -198,22 +216,34 @@ def from_consolidation(c: Consolidation, generated_at: str, series: Optional[dic
         unit_of_measure=s.target.unit or "", value=s.actual, expected=s.expected, assessment=s.assessment,
         deadline=s.target.deadline_year, lead_units=list(s.indicator.lead_units),
         deciding_units=plan.deciding_units(s.indicator),
-        notes=[UnitWords(r.unit, r.role, None, work=shorten(r.note)) for r in s.reports if r.note])
+        notes=[UnitWords(r.unit, r.role, None, work=shorten(r.note)) for r in s.reports if r.note],
+        light=lights.get(("indicator", s.indicator.id), "none"))
         for s in c.indicators]
     targets = [MeasureItem(
         id=s.target.id, kind="target", name=clean(s.task.title), target_text=clean(s.target.text),
         unit_of_measure=s.target.unit or "", value=s.actual, expected=s.expected, assessment=s.assessment,
         deadline=s.target.deadline_year, lead_units=list(s.task.lead_units), deciding_units=list(s.deciding_units),
-        task_id=s.task.id, notes=[UnitWords(r.unit, r.role, None, work=shorten(r.note)) for r in s.reports if r.note])
+        task_id=s.task.id, notes=[UnitWords(r.unit, r.role, None, work=shorten(r.note)) for r in s.reports if r.note],
+        light=lights.get(("target", s.target.id), "none"))
         for s in c.targets]
 
     problems = [ProblemLine(t.chapter_id, clean(chapters[t.chapter_id].title), t.task.id, clean(t.task.title),
                             r.unit, shorten(r.problems))
                 for t in c.tasks for r in t.reports if clean(r.problems)]
-    units = {s.unit.name: UnitRow(s.unit.id, s.unit.name, s.status, clean(s.unit.contact), clean(s.unit.phone))
+    chase = {r.unit: r for r in chase_rows(c, due)}
+    units = {s.unit.name: UnitRow(s.unit.id, s.unit.name, s.status, clean(s.unit.contact), clean(s.unit.phone),
+                                  chase[s.unit.name].timeliness, chase[s.unit.name].delivered)
              for s in c.submissions}
+    timeliness = {k: 0 for k in ("on_time", "late", "unknown")}
+    for u in units.values():
+        if u.status in SUBMITTED:
+            timeliness[u.timeliness] += 1
+    light_counts = {k: 0 for k in LIGHTS}
+    for key in lights.values():
+        light_counts[key] += 1
     counts = c.submission_counts()
     assert set(SUBMISSION_KEYS) <= set(counts)
+    tasks = [task_item(t) for t in c.tasks]
     return ReportData(
         plan_id=plan.id, plan_title=clean(plan.title), issuer=clean(plan.issuer), period_code=c.period.code,
         period_start=str(c.period.start), period_end=str(c.period.end), horizon_end=plan.horizon[1],
@@ -222,13 +252,14 @@ def from_consolidation(c: Consolidation, generated_at: str, series: Optional[dic
         chapters=[ChapterCounts(ch.id, clean(ch.title), per_chapter[ch.id]) for ch in plan.chapters if ch.tasks],
         indicator_assessments=c.assessment_counts("indicators"), target_assessments=c.assessment_counts("targets"),
         indicators=indicators, targets=targets,
-        done_tasks=[task_item(t) for t in c.tasks if t.status == "done"],
-        lagging_tasks=[task_item(t) for t in c.tasks if t.status == "lagging"],
+        done_tasks=[t for t in tasks if t.status == "done"],
+        lagging_tasks=[t for t in tasks if t.status == "lagging"],
         behind=[m for m in (*indicators, *targets) if m.assessment in BEHIND],
         problems=problems,
-        late_units=[u for u in units.values() if u.status in NOT_ACCEPTED],
+        late_units=[u for u in units.values() if u.status in NOT_ACCEPTED or u.timeliness == "late"],
         history=history_series(c, series),
-        units=units)
+        units=units, due=due.isoformat(), timeliness=timeliness, lights=light_counts,
+        watched=[t for t in tasks if t.light in ("red", "yellow")])
 
 
 # Notices (督办通知单) -------------------------------------------------------------------------------
@@ -236,20 +267,26 @@ def from_consolidation(c: Consolidation, generated_at: str, series: Optional[dic
 
 @dataclass(frozen=True)
 class Notice:
-    """What one unit is asked about: its lagging tasks and its indicators/targets behind or overdue."""
+    """What one unit is asked about: the tasks, indicators and targets it decides whose light calls
+    for a notice."""
 
     unit: UnitRow
     tasks: list[TaskItem]
     measures: list[MeasureItem]
 
 
-def notices(data: ReportData) -> list[Notice]:
-    """One notice per reporting unit that decides a lagging task or an indicator/target behind pace
-    or overdue (lights red/yellow from history come later). In the plan's unit order."""
+CHASED_LIGHTS = {"red": ("red",), "yellow": ("red", "yellow")}  # --chase: the lights that get a notice
+
+
+def notices(data: ReportData, chase: str = "red") -> list[Notice]:
+    """One notice per reporting unit that decides an item whose light is red (overdue, 滞后 two
+    periods running, or red and not caught up yet: lights.py), or with ``chase="yellow"`` red or
+    yellow. In the plan's unit order; the items in plan order, tasks first."""
+    chased = CHASED_LIGHTS[chase]
     out = []
     for name, unit in data.units.items():
-        tasks = [t for t in data.lagging_tasks if name in t.deciding_units]
-        measures = [m for m in data.behind if name in m.deciding_units]
+        tasks = [t for t in data.watched if t.light in chased and name in t.deciding_units]
+        measures = [m for m in (*data.indicators, *data.targets) if m.light in chased and name in m.deciding_units]
         if tasks or measures:
             out.append(Notice(unit, tasks, measures))
     return out

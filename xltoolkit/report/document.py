@@ -91,12 +91,23 @@ class _Words:
         parts = [self.t(f"word_{f}", text=_unpunctuated(getattr(w, f))) for f in fields if getattr(w, f)]
         return (self.t("word_sep").join(parts) or self.t("word_nothing")) + self.t("full_stop")
 
+    def unit_state(self, u) -> str:
+        """报送情况 of a unit in the annex: its submission status, and 逾期报送 with the date if late."""
+        state = self.lab[f"submission.{u.status}"]
+        if u.timeliness == "late":
+            late = self.lab["chase.timeliness.late"]
+            state = self.t("unit_late", status=state, late=late, date=cn_date(dt.date.fromisoformat(u.delivered)))
+        return state
+
+    def light(self, key: str) -> str:
+        return self.t("none") if key == "none" else self.lab[f"lights.{key}"]
+
     def measure(self, m: MeasureItem, n: int) -> dict:
         notes = "；".join(f"{w.unit}：{w.work}" for w in m.notes if w.work)
         return {"number": n, "id": m.id, "name": _literal(m.name), "target": _literal(m.target_text),
                 "value": self.value(m.value, m.unit_of_measure), "expected": self.value(m.expected, m.unit_of_measure),
                 "assessment": self.lab[f"assessment.{m.assessment}"], "lead": _literal(self.units(m.lead_units)),
-                "deadline": m.deadline or self.t("none"), "note": _literal(notes)}
+                "deadline": m.deadline or self.t("none"), "note": _literal(notes), "light": self.light(m.light)}
 
 
 def report_context(data: ReportData, labels: Labels, tpl, *, with_charts: bool = True) -> dict:
@@ -132,9 +143,12 @@ def report_context(data: ReportData, labels: Labels, tpl, *, with_charts: bool =
                            for n, (title, items) in enumerate(groups, start=1)],
         "next_steps": [{"unit": _literal(x.unit), "task": _literal(t.title), "text": _literal(x.next_steps)}
                        for t in data.lagging_tasks for x in t.words if x.next_steps],
-        "late_units": [{"number": n, "name": _literal(u.name), "status": labels[f"submission.{u.status}"],
+        "late_units": [{"number": n, "name": _literal(u.name), "status": w.unit_state(u),
                         "contact": _literal(u.contact or w.t("none")), "phone": _literal(u.phone or w.t("none"))}
                        for n, u in enumerate(data.late_units, start=1)],
+        "due": cn_date(dt.date.fromisoformat(data.due)) if data.due else w.t("none"),
+        "timely": data.timeliness,
+        "lights": data.lights,
         "office_contact": w.t("office_contact"),
     }
     if with_charts:
@@ -203,13 +217,15 @@ def notice_context(data: ReportData, notice: Notice, labels: Labels, reply_by: d
     items = []
     for t in notice.tasks:
         mine = [x for x in t.words if x.unit == notice.unit.name]
+        status = labels[f"status.{t.status}"] if t.status else w.t("no_report")
         items.append({"name": _literal(t.title), "target": _literal(w.t("notice_task_ask")), "deadline": t.deadline,
-                      "state": _literal(w.t("notice_task_state", status=labels["status.lagging"],
-                                            progress=w.progress(t.progress))
-                                    + "".join(w.t("word_sep") + w.t("word_problems", text=x.problems)
-                                              for x in mine if x.problems))})
+                      "light": w.light(t.light),
+                      "state": _literal(w.t("notice_task_state", status=status, progress=w.progress(t.progress))
+                                        + "".join(w.t("word_sep") + w.t("word_problems", text=x.problems)
+                                                  for x in mine if x.problems))})
     for m in notice.measures:
         items.append({"name": _literal(m.name), "target": _literal(m.target_text), "deadline": m.deadline or w.t("none"),
+                      "light": w.light(m.light),
                       "state": _literal(w.t("notice_measure_state", value=w.value(m.value, m.unit_of_measure),
                                             expected=w.value(m.expected, m.unit_of_measure),
                                             assessment=labels[f"assessment.{m.assessment}"]))})

@@ -12,6 +12,7 @@ returns is recognized and skipped by ``merge`` instead of being read as a return
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import Counter
 from dataclasses import dataclass, field
@@ -99,6 +100,13 @@ class Book:
     @property
     def period_label(self) -> str:
         return self.labels.period(self.c.period)
+
+    @functools.cached_property
+    def lights(self) -> dict[tuple[str, str], str]:
+        """This period's lights (lights.period_lights, from the previous recorded period's)."""
+        from ..lights import period_lights
+
+        return period_lights(self.c, ((self.earlier or {}).get("previous") or {}).get("results"))
 
 
 # Small helpers ----------------------------------------------------------------------------------
@@ -545,7 +553,7 @@ def _task_row(book: Book, t: TaskSummary, chapter_title: str) -> list[Any]:
     key = status_key(t.status)
     return [t.task.id, chapter_title, t.task.title, "、".join(t.task.lead_units),
             "、".join(t.task.responsible_units), (_status_label(book, key), book.tinted("status", key)),
-            t.progress, *_last_values(book, "task", t.task.id), _light_cell(book, "task", t.task.id, t.status, None),
+            t.progress, *_last_values(book, "task", t.task.id), _light_cell(book, "task", t.task.id),
             book.t("flag_yes") if t.disagreement else "",
             "\n".join(_task_report_line(book, r) for r in t.reports),
             _unit_lines(book, t.reports, "problems"), _unit_lines(book, t.reports, "next_steps"),
@@ -627,19 +635,16 @@ def _target_row(book: Book, s: TargetSummary) -> list[Any]:
     return [x.id, f"{s.task.id} {s.task.title}", "、".join(s.deciding_units), x.text,
             wording.target_rule(x, labels), labels["measure." + x.measure.value], x.deadline_year, _rounded(s.expected),
             s.actual, *_last_values(book, "target", x.id), s.source or "", (labels["assessment." + s.assessment], book.tinted("assessment", s.assessment)),
-            _light_cell(book, "target", x.id, None, s.assessment),
+            _light_cell(book, "target", x.id),
             "\n".join(_indicator_report_line(book, r, x.unit) for r in s.reports), "、".join(s.missing_units)]
 
 
 LIGHT_FILLS = {"green": GREEN, "yellow": YELLOW, "red": RED, "none": None}
 
 
-def _light_cell(book: Book, kind: str, item_id: str, status: Optional[str], assessment: Optional[str]):
-    """This period's light (lights.py), from last recorded period's light when the database has one."""
-    from ..lights import light
-
-    prev = ((book.earlier or {}).get("previous") or {}).get("results", {}).get((kind, item_id)) or {}
-    key = light(kind, status, assessment, prev.get("light"), prev.get("status"))
+def _light_cell(book: Book, kind: str, item_id: str):
+    """This period's light, as the history database records it."""
+    key = book.lights[(kind, item_id)]
     return ("" if key == "none" else book.labels[f"lights.{key}"], book.fill(LIGHT_FILLS[key]))
 
 
