@@ -23,6 +23,7 @@ from filler import answers, fill_openpyxl
 from xltoolkit import history as store
 from xltoolkit.cli import main
 from xltoolkit.generate import generate
+from xltoolkit.lights import lights_for
 from xltoolkit.model import Period
 from xltoolkit.plans import load_plan
 from xltoolkit.reading import read_return
@@ -199,9 +200,21 @@ def test_remerge_is_idempotent_and_touches_only_its_period(sequence, plan14, tmp
         assert conn.execute("SELECT count(*) FROM input_files WHERE merge = ?", (q3,)).fetchone()[0] == 5
     after = dump(db)
     merges = {r[0]: r for r in before["merges"]}
-    for table in ("answers", "results", "submissions", "input_files"):
+    for table in ("answers", "submissions", "input_files"):
         old = [r for r in before[table] if r[0] != q3]
         assert [r for r in after[table] if r[0] != q3] == old, table
+    # Results of the other periods are as recorded, apart from the lights after 2022Q3 (each light
+    # follows the previous period's): 2022Q4's are recomputed from the new 2022Q3.
+    assert [r[:-1] for r in after["results"] if r[0] != q3] == [r[:-1] for r in before["results"] if r[0] != q3]
+    assert [r for r in after["results"] if r[0] < q3] == [r for r in before["results"] if r[0] < q3]
+    with store.reading(db) as conn:
+        q4 = conn.execute("SELECT id FROM merges WHERE period = '2022Q4'").fetchone()[0]
+        previous = store.previous_period(conn, plan14.id, "2022-10-01")
+        rows = conn.execute("SELECT kind, item_id, status, assessment, light FROM results WHERE merge = ?",
+                            (q4,)).fetchall()
+    assert previous["period"] == "2022Q3"
+    expected = lights_for([tuple(r)[:4] for r in rows], previous["results"])
+    assert {(r["kind"], r["item_id"]): r["light"] for r in rows} == expected
     assert [r for r in after["merges"] if r[0] != q3] == [m for k, m in merges.items() if k != q3]
 
 

@@ -38,26 +38,32 @@ def test_light_rules(kind, status, assessment, prev, prev_status, expected):
     assert light(kind, status, assessment, prev, prev_status) == expected
 
 
+def _merge(tmp_path, plan, db, labels, code: str, status: str, folder: str = "") -> None:
+    """区乙局 reports T1.2 with `status` for period `code`, merged into `db` (summary in code/s.xlsx)."""
+    period = Period.parse(code)
+    root = tmp_path / (folder or code)
+    gen = generate(plan, period, root / "gen", labels=labels)
+    inbox = root / "inbox"
+    inbox.mkdir()
+    src = next(p for p in gen.returns if p.stem.endswith("区乙局"))
+    raw = read_return(src, labels)
+    a = answers(raw, plan, period, labels)
+    row = next(r for r in raw.rows if r.item_id == "T1.2")
+    a.cells[row.values["status"].ref] = labels[f"status.{status}"]
+    a.cells[row.values["progress"].ref] = 50
+    a.cells[row.values["problems"].ref] = "资金未到位"
+    fill_openpyxl(src, inbox / src.name, a)
+    r = CliRunner().invoke(main, ["merge", str(inbox), "--plan", str(_plan_file(tmp_path, plan)),
+                                  "--out", str(root / "s.xlsx"), "--db", str(db)])
+    assert r.exit_code in (0, 1), r.output
+
+
 def test_lights_are_kept_period_after_period(tmp_path, labels):
     plan = plan_from_data(copy.deepcopy(BASE_PLAN))
     db = tmp_path / "h.db"
     statuses = {"2022Q1": "lagging", "2022Q2": "lagging", "2022Q3": "on_track", "2022Q4": "on_track"}
     for code, status in statuses.items():
-        period = Period.parse(code)
-        gen = generate(plan, period, tmp_path / code / "gen", labels=labels)
-        inbox = tmp_path / code / "inbox"
-        inbox.mkdir()
-        src = next(p for p in gen.returns if p.stem.endswith("区乙局"))
-        raw = read_return(src, labels)
-        a = answers(raw, plan, period, labels)
-        row = next(r for r in raw.rows if r.item_id == "T1.2")
-        a.cells[row.values["status"].ref] = labels[f"status.{status}"]
-        a.cells[row.values["progress"].ref] = 50
-        a.cells[row.values["problems"].ref] = "资金未到位"
-        fill_openpyxl(src, inbox / src.name, a)
-        r = CliRunner().invoke(main, ["merge", str(inbox), "--plan", str(_plan_file(tmp_path, plan)),
-                                      "--out", str(tmp_path / code / "s.xlsx"), "--db", str(db)])
-        assert r.exit_code in (0, 1), r.output
+        _merge(tmp_path, plan, db, labels, code, status)
     with store.reading(db) as conn:
         series = store.item_series(conn, "T1.2")
     assert [(p["period"], p["status"], p["light"]) for p in series] == [
@@ -75,6 +81,13 @@ def test_lights_are_kept_period_after_period(tmp_path, labels):
         shown[code] = row[header.index(labels["summary_book.columns.light"])]
     assert shown == {"2022Q1": labels["lights.yellow"], "2022Q2": labels["lights.red"],
                      "2022Q3": labels["lights.yellow"], "2022Q4": labels["lights.green"]}
+    # 2022Q1 merged again with T1.2 正常推进: the later periods' lights follow (Q2 is 滞后 once now).
+    _merge(tmp_path, plan, db, labels, "2022Q1", "on_track", folder="2022Q1-again")
+    with store.reading(db) as conn:
+        series = store.item_series(conn, "T1.2")
+    assert [(p["period"], p["status"], p["light"]) for p in series] == [
+        ("2022Q1", "on_track", "green"), ("2022Q2", "lagging", "yellow"), ("2022Q3", "on_track", "green"),
+        ("2022Q4", "on_track", "green")]
 
 
 def _plan_file(root, plan):

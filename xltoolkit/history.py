@@ -483,6 +483,7 @@ class Recording:
                 db.executemany(_INSERT[table], [(merge_id, *row) for row in rows[table]])
                 if n == 1:
                     _pause()  # test hook: a kill here leaves the transaction half-written
+            self._relight_later(c.plan.id, c.period.end.isoformat())
             self._drop_orphan_plans()
         except BaseException as exc:
             self.rollback()
@@ -499,6 +500,23 @@ class Recording:
         previous = previous_period(self._db, c.plan.id, c.period.start.isoformat())
         lights = period_lights(c, previous["results"] if previous else None)
         return [(*row, lights[(row[1], row[0])]) for row in results]
+
+    def _relight_later(self, plan_id: str, end: str) -> None:
+        """The lights of the plan's periods recorded after this one (a period merged again, or late),
+        recomputed in time order: a light depends on the previous period's, so a changed period
+        changes the chain after it. Their other results stay as recorded."""
+        from .lights import lights_for
+
+        db = self._db
+        later = db.execute("SELECT id, period_start FROM merges WHERE plan_id = ? AND period_end > ? ORDER BY "
+                           + _PERIOD_ORDER.replace("m.", ""), (plan_id, end)).fetchall()
+        for m in later:
+            previous = previous_period(db, plan_id, m["period_start"])
+            rows = db.execute("SELECT kind, item_id, status, assessment FROM results WHERE merge = ?",
+                              (m["id"],)).fetchall()
+            lights = lights_for([tuple(r) for r in rows], previous["results"] if previous else None)
+            db.executemany("UPDATE results SET light = ? WHERE merge = ? AND kind = ? AND item_id = ?",
+                           [(lights[(r["kind"], r["item_id"])], m["id"], r["kind"], r["item_id"]) for r in rows])
 
     def _drop_orphan_plans(self) -> None:
         """Plan versions no period refers to any more (the one period merged under it was re-merged

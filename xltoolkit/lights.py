@@ -35,20 +35,24 @@ def light(kind: str, status: Optional[str], assessment: Optional[str],
     return now
 
 
-def period_lights(consolidation, previous: Optional[dict] = None) -> dict[tuple[str, str], str]:
-    """Every task's, indicator's and target's light this period, by (kind, item id), from the
-    consolidation and the previous recorded period's results (history.previous_period()["results"]:
-    (kind, item id) -> row with ``light`` and ``status``). The one computation the history database
-    records, the summary's 督办灯 column shows and the report's notices are chosen by."""
+def lights_for(items, previous: Optional[dict] = None) -> dict[tuple[str, str], str]:
+    """The light of each item, by (kind, item id): `items` are (kind, item id, status, assessment);
+    `previous` the previous recorded period's results ((kind, item id) -> a row with ``light`` and
+    ``status``, as history.previous_period gives them)."""
     previous = previous or {}
-
-    def one(kind: str, item_id: str, status: Optional[str], assessment: Optional[str]) -> str:
+    out = {}
+    for kind, item_id, status, assessment in items:
         before = previous.get((kind, item_id)) or {}
-        return light(kind, status, assessment, before.get("light"), before.get("status"))
-
-    c = consolidation
-    out = {("task", t.task.id): one("task", t.task.id, t.status, None) for t in c.tasks}
-    out.update({("indicator", i.indicator.id): one("indicator", i.indicator.id, None, i.assessment)
-                for i in c.indicators})
-    out.update({("target", x.target.id): one("target", x.target.id, None, x.assessment) for x in c.targets})
+        out[(kind, item_id)] = light(kind, status, assessment, before.get("light"), before.get("status"))
     return out
+
+
+def period_lights(consolidation, previous: Optional[dict] = None) -> dict[tuple[str, str], str]:
+    """Every task's, indicator's and target's light this period, from the consolidation and the
+    previous recorded period's results (see `lights_for`). The one computation the history database
+    records, the summary's 督办灯 column shows and the report's notices are chosen by."""
+    c = consolidation
+    items = [("task", t.task.id, t.status, None) for t in c.tasks]
+    items += [("indicator", i.indicator.id, None, i.assessment) for i in c.indicators]
+    items += [("target", x.target.id, None, x.assessment) for x in c.targets]
+    return lights_for(items, previous)
