@@ -271,7 +271,7 @@ def build_report(path: Path) -> None:
     styled(doc, "主要指标{{ indicators|length }}项，{{ indicator_summary }}；重点任务的量化目标{{ targets_total }}个，"
                 "{{ target_summary }}。", "Normal")
     styled(doc, "按督办灯统计（任务、主要指标和量化目标合计）：红灯{{ lights.red }}项，黄灯{{ lights.yellow }}项，"
-                "绿灯{{ lights.green }}项。", "Normal")
+                "绿灯{{ lights.green }}项，其余{{ lights.none }}项不亮灯（未启动、未到期、定性评估、无数据或数据不一致）。", "Normal")
     styled(doc, "{{ chart_tasks }}", "图")
     styled(doc, "{{ chart_targets }}", "图")
     styled(doc, "{%p if chart_history %}", "Normal")
@@ -355,7 +355,7 @@ def build_notice(path: Path) -> None:
            "Normal")
     table(doc, ["序号", "事项", "目标或要求", "截止", "督办灯", "目前情况"],
           ["{{ r.number }}", "{{ r.name }}", "{{ r.target }}", "{{ r.deadline }}", "{{ r.light }}", "{{ r.state }}"],
-          "items", [12, 42, 40, 14, 14, 34])
+          "items", [12, 40, 40, 16, 14, 34])
     styled(doc, "", "Normal")
     styled(doc, "联系人：{{ office_contact }}", "Normal")
     signature(doc)

@@ -158,6 +158,9 @@ def test_report_from_the_database_alone(recorded, tmp_path, labels):
     date = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日")  # the day each was written
     assert date.sub("D", alone) == date.sub("D", merged)
     assert "按时报送1个，逾期报送1个" in alone and "报送截止日期为2023年1月10日" in alone
+    lights = list(_restored(recorded["db"], "2022Q4").lights.values())
+    assert (f"红灯{lights.count('red')}项，黄灯{lights.count('yellow')}项，绿灯{lights.count('green')}项，"
+            f"其余{lights.count('none')}项不亮灯") in alone and lights.count("red") == 2
     assert "{{ 7*7 }}" in alone and "49" not in alone  # department text stays text
     annex = Document(str(out)).tables[-1]
     states = {row.cells[1].text: row.cells[2].text for row in annex.rows[1:]}
