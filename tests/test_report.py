@@ -25,7 +25,7 @@ from xltoolkit.merge import JsonOutput, MergeOptions, MergeRequest, ReportOutput
 from xltoolkit.model import Period
 from xltoolkit.reading import read_return
 from xltoolkit.report import charts
-from xltoolkit.report.data import from_consolidation, notices, shorten
+from xltoolkit.report.data import HistorySeries, from_consolidation, notices, shorten
 from xltoolkit.wording import number
 
 from conftest import FIXED_NOW, ROOT
@@ -255,13 +255,22 @@ def test_charts_render_chinese_without_missing_glyphs():
         png = charts.stacked_bars(["坚持创新驱动，塑造发展新优势", "第二章"],
                                   [("done", "已完成", [1, 2]), ("lagging", "滞后", [3, -0])], "各篇章重点任务进展情况",
                                   "任务数（项）")
-        line = charts.history_line([("滞后任务", [("2022Q3", 3.0), ("2022Q4", -1.0)])], "历史趋势", "项")
+        series = [HistorySeries("E01", "地区生产总值增长", "%", ["2022Q2", "2022Q3", "2022Q4"],
+                                [("2022Q2", 6.1), ("2022Q3", -1.5)], [("2022Q3", 7.0)], 7.0, None, "增长7%"),
+                  HistorySeries("B06", "绿化覆盖率", "%", ["2022Q3", "2022Q4"], [("2022Q3", 40.0), ("2022Q4", 41.0)],
+                                [], 41.0, 42.0, "41%—42%"),
+                  HistorySeries("E02", "一般公共预算收入", "亿元", ["2022Q3", "2022Q4"],
+                                [("2022Q3", 80.0), ("2022Q4", 90.0)], [], None, None, "完成市下达目标")]
+        line = charts.history_panels(series, "主要指标各报送期数值与目标",
+                                     {"value": "报送值", "expected": "序时进度", "target": "目标"})
     from PIL import Image
     import io
 
     im = Image.open(io.BytesIO(png))
     assert abs(im.size[0] / charts.DPI * 2.54 - 15) < 0.2 and im.info.get("dpi", (150,))[0] == pytest.approx(150, abs=1)
-    assert Image.open(io.BytesIO(line)).size[0] > 800
+    panels = Image.open(io.BytesIO(line))
+    assert abs(panels.size[0] / charts.DPI * 2.54 - 15) < 0.2  # two panels to a row, two rows
+    assert abs(panels.size[1] / charts.DPI * 2.54 - (1.6 + 2 * charts.PANEL_HEIGHT_CM)) < 0.2
 
 
 def test_template_is_reproducible_and_renders(tmp_path, merged, labels):

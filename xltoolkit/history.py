@@ -725,15 +725,18 @@ def previous_period(db: sqlite3.Connection, plan_id: str, start: str) -> Optiona
 
 
 def value_series(db: sqlite3.Connection, plan_id: str, start: str) -> dict[str, Any]:
-    """Every indicator's and target's consolidated value in each recorded period before `start`
-    (ISO date), oldest first: ``{"periods": [code, ...], "values": {(kind, item_id): {code: value}}}``."""
+    """Every indicator's and target's consolidated value, and where it should have been by then
+    (序时进度), in each recorded period before `start` (ISO date), oldest first: ``{"periods": [code,
+    ...], "values": {(kind, item_id): {code: value}}, "expected": {(kind, item_id): {code: expected}}}``."""
     periods_ = [m["period"] for m in reversed(_before(db, plan_id, start))]
     values: dict[tuple[str, str], dict[str, Optional[float]]] = {}
+    expected: dict[tuple[str, str], dict[str, Optional[float]]] = {}
     for r in db.execute(
-            "SELECT m.period, r.kind, r.item_id, r.value FROM results r JOIN merges m ON m.id = r.merge"
+            "SELECT m.period, r.kind, r.item_id, r.value, r.expected FROM results r JOIN merges m ON m.id = r.merge"
             " WHERE m.plan_id = ? AND m.period_end < ? AND r.kind IN ('indicator', 'target')", (plan_id, start)):
         values.setdefault((r["kind"], r["item_id"]), {})[r["period"]] = r["value"]
-    return {"periods": periods_, "values": values}
+        expected.setdefault((r["kind"], r["item_id"]), {})[r["period"]] = r["expected"]
+    return {"periods": periods_, "values": values, "expected": expected}
 
 
 def earlier_periods(path: Path, plan_id: str, start: str) -> Optional[dict[str, Any]]:

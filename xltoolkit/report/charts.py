@@ -135,32 +135,48 @@ def stacked_bars(categories: Sequence[str], series: Sequence[tuple[str, str, Seq
     return _png(fig, layout=False)
 
 
-def bars(items: Sequence[tuple[str, str, int]], title: str, ylabel: str = "") -> bytes:
-    """Vertical bars, one per (key, label, count), coloured by key, counts written on top."""
-    fig, ax = _figure(7.0)
-    x = list(range(len(items)))
-    counts = [n for _, _, n in items]
-    rects = ax.bar(x, counts, color=[ASSESSMENT_COLORS.get(k) or STATUS_COLORS.get(k) or "#3465A4" for k, _, _ in items])
-    for rect, n in zip(rects, counts):
-        ax.text(rect.get_x() + rect.get_width() / 2, rect.get_height(), str(n), ha="center", va="bottom", fontsize=8)
-    ax.set_xticks(x, [_wrap(label, 4) for _, label, _ in items], fontsize=8)
-    ax.set_title(title, fontsize=11)
-    if ylabel:
-        ax.set_ylabel(ylabel)
-    ax.yaxis.get_major_locator().set_params(integer=True)
-    ax.set_ylim(0, max(counts + [1]) * 1.15)
-    return _png(fig)
+PANEL_HEIGHT_CM = 4.6
+VALUE_COLOR, PACE_COLOR, TARGET_COLOR = "#3465A4", "#888A85", "#CC0000"
 
 
-def history_line(series: Sequence[tuple[str, Sequence[tuple[str, float]]]], title: str, ylabel: str = "") -> bytes:
-    """A line chart over periods: `series` is (name, [(period label, value), …]). For the history
-    store's series (task status shares, an indicator's value over the periods)."""
-    fig, ax = _figure(7.0)
-    for name, points in series:
-        ax.plot([p for p, _ in points], [v for _, v in points], marker="o", label=name)
-    ax.set_title(title, fontsize=11)
-    if ylabel:
-        ax.set_ylabel(ylabel)
-    if len(series) > 1:
-        ax.legend(frameon=False, fontsize=8)
-    return _png(fig)
+def history_panels(series: Sequence, title: str, words: dict[str, str]) -> bytes:
+    """Small multiples, two to a row: each indicator's value over the periods (solid line), where it
+    should have been by then (序时进度, dashed) and its target (a red dotted line; a band for a
+    range), each on its own scale and titled with its name and unit. `series`: report.data.
+    HistorySeries; `words`: legend labels ``value``, ``expected``, ``target``."""
+    _setup()
+    import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+
+    cols = 2 if len(series) > 1 else 1
+    rows = (len(series) + cols - 1) // cols
+    fig, axes = plt.subplots(rows, cols, figsize=(WIDTH_CM / 2.54, (1.6 + PANEL_HEIGHT_CM * rows) / 2.54), dpi=DPI,
+                             squeeze=False)
+    for ax in axes.flat[len(series):]:
+        ax.set_visible(False)
+    for ax, s in zip(axes.flat, series):
+        order = {p: n for n, p in enumerate(s.periods)}
+        ax.plot([order[p] for p, _ in s.values], [v for _, v in s.values], marker="o", markersize=3,
+                color=VALUE_COLOR, linewidth=1.4)
+        if s.expected:
+            ax.plot([order[p] for p, _ in s.expected], [v for _, v in s.expected], linestyle="--", color=PACE_COLOR,
+                    linewidth=1)
+        if s.target is not None:
+            if s.target_high is not None:
+                ax.axhspan(s.target, s.target_high, color=TARGET_COLOR, alpha=0.12, linewidth=0)
+            else:
+                ax.axhline(s.target, linestyle=":", color=TARGET_COLOR, linewidth=1.2)
+        ax.set_xticks(list(order.values()), list(order), fontsize=7)
+        ax.tick_params(axis="y", labelsize=7)
+        unit = f"（{s.unit_of_measure}）" if s.unit_of_measure else ""
+        ax.set_title(_wrap(s.name, 15) + unit, fontsize=8)  # the unit stays with the last line
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+        ax.margins(x=0.08, y=0.25)
+    handles = [Line2D([], [], color=VALUE_COLOR, marker="o", markersize=3, label=words["value"]),
+               Line2D([], [], color=PACE_COLOR, linestyle="--", label=words["expected"]),
+               Line2D([], [], color=TARGET_COLOR, linestyle=":", label=words["target"])]
+    fig.suptitle(title, fontsize=11)
+    fig.legend(handles=handles, loc="lower center", ncol=3, frameon=False, fontsize=8)
+    fig.tight_layout(rect=(0, 0.9 / (1.6 + PANEL_HEIGHT_CM * rows), 1, 1))
+    return _png(fig, layout=False)

@@ -145,8 +145,7 @@ class ReportData:
     timeliness: dict[str, int] = field(default_factory=dict)  # submitted units: on_time, late, unknown
     lights: dict[str, int] = field(default_factory=dict)  # tasks, indicators and targets by light
     watched: list[TaskItem] = field(default_factory=list)  # tasks with a red or yellow light
-    # Headline indicators over the recorded periods and this one: (name, [(period, value), …]).
-    history: list = field(default_factory=list)
+    history: list = field(default_factory=list)  # HistorySeries: headline indicators over the periods
 
     def problems_by_chapter(self) -> list[tuple[str, list[ProblemLine]]]:
         groups: dict[str, list[ProblemLine]] = {}
@@ -162,22 +161,48 @@ def _words(r) -> UnitWords:
                      problems=shorten(getattr(r, "problems", "")), next_steps=shorten(getattr(r, "next_steps", "")))
 
 
-HISTORY_SERIES = 6  # indicators drawn over the periods (the chart stays readable)
+HISTORY_SERIES = 6  # indicators drawn over the periods (six panels stay readable on one A4 page)
 
 
-def history_series(c: Consolidation, series: Optional[dict]) -> list:
-    """The indicators with a number over the recorded periods (history.value_series) and this period."""
+@dataclass(frozen=True)
+class HistorySeries:
+    """One headline indicator over the recorded periods and this one, against its target."""
+
+    id: str
+    name: str
+    unit_of_measure: str
+    periods: list[str]  # the recorded periods and this one, in time order (the x axis)
+    values: list[tuple[str, float]]  # (period code, value)
+    expected: list[tuple[str, float]]  # (period code, 序时进度) where there is a pace
+    target: Optional[float]  # the target's number, a range's lower end (None: qualitative)
+    target_high: Optional[float]  # a range's upper end (None otherwise)
+    target_text: str
+
+
+def history_series(c: Consolidation, series: Optional[dict]) -> list[HistorySeries]:
+    """The indicators with a value in at least two of the recorded periods (history.value_series)
+    and this period; those with a numeric target first (they can be drawn against it), plan order
+    otherwise, at most HISTORY_SERIES."""
     if not series or not series.get("periods"):
         return []
-    out = []
+    numeric, other = [], []
     for i in c.indicators:
-        past = series["values"].get(("indicator", i.indicator.id), {})
-        points = [(p, past[p]) for p in series["periods"] if past.get(p) is not None]
+        key = ("indicator", i.indicator.id)
+        past, paced = series["values"].get(key, {}), series.get("expected", {}).get(key, {})
+        values = [(p, past[p]) for p in series["periods"] if past.get(p) is not None]
+        expected = [(p, paced[p]) for p in series["periods"] if paced.get(p) is not None]
         if i.actual is not None:
-            points.append((c.period.code, i.actual))
-        if len(points) >= 2:
-            out.append((f"{i.indicator.id} {clean(i.indicator.name)}", points))
-    return out[:HISTORY_SERIES]
+            values.append((c.period.code, i.actual))
+        if i.expected is not None:
+            expected.append((c.period.code, i.expected))
+        if len(values) < 2:
+            continue
+        target, high = i.target.low, i.target.high
+        item = HistorySeries(i.indicator.id, clean(i.indicator.name), i.target.unit or "",
+                             [*series["periods"], c.period.code], values, expected,
+                             target, high if high != target else None, clean(i.target.text))
+        (numeric if target is not None else other).append(item)
+    return (numeric + other)[:HISTORY_SERIES]
 
 
 def from_consolidation(c: Consolidation, generated_at: str, series: Optional[dict] = None,

@@ -176,7 +176,9 @@ def _charts(data: ReportData, labels: Labels, tpl) -> dict:
             [w.t("chart_indicators_row"), w.t("chart_targets_row")],
             [(k, labels[f"assessment.{k}"], [data.indicator_assessments[k], data.target_assessments[k]]) for k in keys],
             w.t("chart_targets"), w.t("chart_targets_axis"))
-        history_png = charts.history_line(data.history, w.t("chart_history")) if data.history else None
+        history_png = charts.history_panels(
+            data.history, w.t("chart_history"),
+            {k: w.t(f"chart_history_{k}") for k in ("value", "expected", "target")}) if data.history else None
     except charts.NoCjkFontError:
         raise ReportError("REPORT_NO_CJK_FONT") from None
     return {"chart_tasks": InlineImage(tpl, io.BytesIO(tasks_png), width=Mm(CHART_WIDTH_MM)),
