@@ -202,6 +202,9 @@ def test_pseudo_locale_workbooks(pseudo, make_plan, write_plan, tmp_path):
     assert result.exit_code == 0, result.output
     assert result.output.startswith("XX·已生成")
     master = next((tmp_path / "out").glob("*.xlsx"))
+    assert master.name == "XX·test-plan_2023_总表.xlsx"  # file names are worded by the locale too
+    returns = sorted(p.name for p in (tmp_path / "out").rglob("*.xlsx") if p != master)
+    assert returns and all(name.startswith("XX·test-plan_2023_") for name in returns)
     names = openpyxl.load_workbook(master, read_only=True).sheetnames
     assert "XX·填报说明" in names and "XX·责任矩阵" in names
 

@@ -468,7 +468,7 @@ def merge(paths: tuple[Path, ...], plan_ref: Optional[str], period: Optional[str
         (out_path, "--out", False), (json_path, "--json", False), (feedback_dir, "--feedback", True),
         (db_path, "--db", False), (report_path, "--report", False)) if path is not None]
     p, per, files = _read_for_plan(paths, plan_ref, period, command="merge", outputs=tuple(targets))
-    out = out_path or default_summary_path(p, per)
+    out = out_path or default_summary_path(p, per, lab)
     if out_path is None:  # the default summary path is known only now: the same checks
         from .merge import own_summary
 
@@ -607,7 +607,7 @@ def _report_targets(plan, period, out_path: Optional[Path], pdf: bool, targets: 
     from .files import OutputTarget, check_output_target, check_outputs_apart
     from .merge import default_report_path, own_summary
 
-    out = out_path or default_report_path(plan, period)
+    out = out_path or default_report_path(plan, period, _labels())
     known = [OutputTarget(out, "--out"), *[t for t in targets if t.option != "--out"]]
     if pdf:
         known.append(OutputTarget(out.with_suffix(".pdf"), "--pdf"))
@@ -738,7 +738,9 @@ def status(paths: tuple[Path, ...], plan_ref: Optional[str], period: Optional[st
         click.echo(lab.fmt("chase.line", unit=r.unit, submission=lab[f"submission.{r.submission}"],
                            timeliness=lab[f"chase.timeliness.{r.timeliness}"], contact=r.contact or "-",
                            phone=r.phone, asks="；".join(lab[f"chase.ask.{a}"] for a in r.asks) or "-"))
-    out = out_path or Path("generated") / f"{p.id}_{per.code}_催办名单.xlsx"
+    from .files import labelled_stem
+
+    out = out_path or Path("generated") / (labelled_stem(lab, "chase_list", plan=p.id, period=per.code) + ".xlsx")
     with atomic_path(out) as tmp:
         write_chase_list(tmp, rows, lab, p.title, lab.period(per), due.isoformat(), reply_by.isoformat())
     count = sum(1 for r in rows if r.needs_chasing)

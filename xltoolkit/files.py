@@ -42,6 +42,12 @@ def safe_filename(name: str) -> str:
     return stem.rstrip(" .") or "unit"
 
 
+def labelled_stem(labels, key: str, **values) -> str:
+    """A file name stem worded by the label `file_names.<key>` (the locale's words: 总表, 汇总, 报告 …)
+    from `values`, made safe (`safe_filename`)."""
+    return safe_filename(labels.fmt(f"file_names.{key}", **values))
+
+
 def unique_names(stems: list[str]) -> list[str]:
     """Make stems unique case-insensitively by adding -2, -3 … in order."""
     seen: set[str] = set()

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from . import FORM_VERSION, __version__
-from .files import OutputError, Staging, as_output_error, check_output_target, ensure_dir, safe_filename, unique_names
+from .files import (OutputError, Staging, as_output_error, check_output_target, ensure_dir, labelled_stem,
+                    unique_names)
 from .identity import SECRET_NAME, folder_secret, secret_text, token
 from .labels import Labels, get_labels
 from .metadata import ReturnMeta
@@ -58,10 +59,11 @@ def default_period(plan: Plan, today: Optional[dt.date] = None) -> Period:
 
 def output_paths(plan: Plan, period: Period, out_dir: Path, labels: Labels) -> tuple[Path, dict[str, Path]]:
     """The master's path and each reporting unit's return path (unique, safe file names)."""
-    master = out_dir / f"{safe_filename(plan.id)}_{period.code}_总表.xlsx"
+    master = out_dir / (labelled_stem(labels, "master", plan=plan.id, period=period.code) + ".xlsx")
     units = plan.reporting_units
     # The plan id in every name: two plans' returns for one period can share a folder.
-    stems = unique_names([safe_filename(f"{plan.id}_{period.code}_{u.name}") for u in units])
+    stems = unique_names([labelled_stem(labels, "return", plan=plan.id, period=period.code, unit=u.name)
+                          for u in units])
     return master, {u.name: out_dir / RETURNS_DIR / f"{stem}.xlsx" for u, stem in zip(units, stems)}
 
 

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Callable, Iterable, Optional
 
 from .consolidation import Consolidation, consolidate
-from .files import (NotRegularError, OutputError, Staging, as_output_error, ensure_dir, file_kind, open_regular,
-                    safe_filename, unique_names)
+from .files import (NotRegularError, OutputError, Staging, as_output_error, ensure_dir, file_kind, labelled_stem,
+                    open_regular, safe_filename, unique_names)
 from .labels import Labels
 from .metadata import ReturnMeta
 from .model import Period, Plan
@@ -427,7 +427,8 @@ class FeedbackOutput(Output):
         stems = unique_names([safe_filename(str(Path(r.file).with_suffix(""))) for r in marked])
         written = []
         for r, stem in zip(marked, stems):
-            target = self.folder / f"{stem}_退回修改.xlsx"
+            # The stem is safe already; the label adds 退回修改 (not cut: MAX_NAME_BYTES leaves room).
+            target = self.folder / (labels.fmt("file_names.feedback", stem=stem) + ".xlsx")
             if target.resolve() == Path(r.path).resolve():
                 raise OutputError("OUTPUT_OVER_INPUT", path=target, input=r.path)
             tmp = staging.path(target)
@@ -542,19 +543,19 @@ class ReportOutput(Output):
             ensure_dir(self.notices)
             chased = notices(data, self.chase)
             reply_by = self.reply_by or dt.date.fromisoformat(result.generated_at[:10]) + dt.timedelta(days=10)
-            for n, (notice, stem) in enumerate(zip(chased, notice_stems(data, chased)), start=1):
+            for n, (notice, stem) in enumerate(zip(chased, notice_stems(data, chased, labels)), start=1):
                 target = self.notices / f"{stem}.docx"
                 render_notice(data, notice, labels, reply_by, n, staging.path(target), self.templates)
                 written.append(target)
         return written
 
 
-def default_report_path(plan: Plan, period: Period) -> Path:
-    return Path("generated") / f"{safe_filename(plan.id)}_{period.code}_报告.docx"
+def default_report_path(plan: Plan, period: Period, labels: Labels) -> Path:
+    return Path("generated") / (labelled_stem(labels, "report", plan=plan.id, period=period.code) + ".docx")
 
 
-def default_summary_path(plan: Plan, period: Period) -> Path:
-    return Path("generated") / f"{safe_filename(plan.id)}_{period.code}_汇总.xlsx"
+def default_summary_path(plan: Plan, period: Period, labels: Labels) -> Path:
+    return Path("generated") / (labelled_stem(labels, "summary", plan=plan.id, period=period.code) + ".xlsx")
 
 
 def merge(request: MergeRequest, outputs: list[Output], labels: Labels,

@@ -27,8 +27,8 @@ def target_rule(target: Target, labels: Labels) -> str:
 def target_line(target: Target, labels: Labels) -> str:
     """One line per target for a task's 量化目标 cell: what, rule, when."""
     what = target.metric or target.text
-    when = f"（{target.deadline_year}年）" if target.deadline_year else ""
-    return f"{what}：{target_rule(target, labels)}{when}"
+    when = labels.fmt("return_sheet.target_deadline", year=target.deadline_year) if target.deadline_year else ""
+    return labels.fmt("return_sheet.target_line", what=what, rule=target_rule(target, labels), when=when)
 
 
 def other_units(item: _Assigned, unit_name: str, labels: Labels) -> str:

@@ -46,8 +46,9 @@ def cn_number(n: int) -> str:
     return (CN_DIGITS[tens] if tens > 1 else "") + "十" + (CN_DIGITS[ones] if ones else "")
 
 
-def cn_date(d: dt.date) -> str:
-    return f"{d.year}年{d.month}月{d.day}日"
+def cn_date(d: dt.date, labels: Labels) -> str:
+    """A date as the documents write it (label report.date: 2023年1月10日)."""
+    return labels.fmt("report.date", year=d.year, month=d.month, day=d.day)
 
 
 def _literal(text: Any):
@@ -96,7 +97,8 @@ class _Words:
         state = self.lab[f"submission.{u.status}"]
         if u.timeliness == "late":
             late = self.lab["chase.timeliness.late"]
-            state = self.t("unit_late", status=state, late=late, date=cn_date(dt.date.fromisoformat(u.delivered)))
+            day = cn_date(dt.date.fromisoformat(u.delivered), self.lab)
+            state = self.t("unit_late", status=state, late=late, date=day)
         return state
 
     def light(self, key: str) -> str:
@@ -125,8 +127,9 @@ def report_context(data: ReportData, labels: Labels, tpl, *, with_charts: bool =
     groups = data.problems_by_chapter()
     ctx = {
         "plan_id": data.plan_id, "plan_title": _literal(data.plan_title), "period": labels.period(period),
-        "period_start": cn_date(period.start), "period_end": cn_date(period.end),
-        "date": cn_date(generated), "generated_date": cn_date(generated), "generated_at": data.generated_at,
+        "period_start": cn_date(period.start, labels), "period_end": cn_date(period.end, labels),
+        "date": cn_date(generated, labels), "generated_date": cn_date(generated, labels),
+        "generated_at": data.generated_at,
         "s": {**data.submissions, "due": data.units_due},
         "tasks": {**data.task_statuses, "total": data.tasks_total},
         "indicator_summary": w.counts(data.indicator_assessments, "assessment"),
@@ -137,7 +140,8 @@ def report_context(data: ReportData, labels: Labels, tpl, *, with_charts: bool =
         "done_tasks": [task(t, ("work",)) for t in data.done_tasks],
         "lagging_tasks": [task(t, ("work", "problems")) for t in data.lagging_tasks],
         "behind": [w.measure(m, n) for n, m in enumerate(data.behind, start=1)],
-        "problem_groups": [{"number": f"（{cn_number(n)}）", "chapter": _literal(title),
+        "problem_groups": [{"number": labels.fmt("report.section_number", cn=cn_number(n), index=n),
+                            "chapter": _literal(title),
                             "lines": [{"unit": _literal(p.unit), "task": _literal(p.task_title), "text": _literal(p.text)}
                                       for p in items]}
                            for n, (title, items) in enumerate(groups, start=1)],
@@ -146,7 +150,7 @@ def report_context(data: ReportData, labels: Labels, tpl, *, with_charts: bool =
         "late_units": [{"number": n, "name": _literal(u.name), "status": w.unit_state(u),
                         "contact": _literal(u.contact or w.t("none")), "phone": _literal(u.phone or w.t("none"))}
                        for n, u in enumerate(data.late_units, start=1)],
-        "due": cn_date(dt.date.fromisoformat(data.due)) if data.due else w.t("none"),
+        "due": cn_date(dt.date.fromisoformat(data.due), labels) if data.due else w.t("none"),
         "timely": data.timeliness,
         "lights": data.lights,
         "office_contact": w.t("office_contact"),
@@ -235,7 +239,7 @@ def notice_context(data: ReportData, notice: Notice, labels: Labels, reply_by: d
         item["number"] = k
     return {"unit": _literal(notice.unit.name), "plan_title": _literal(data.plan_title), "period": labels.period(period),
             "number": w.t("notice_number", plan=data.plan_id, period=data.period_code, n=n),
-            "items": items, "reply_by": cn_date(reply_by), "date": cn_date(generated),
+            "items": items, "reply_by": cn_date(reply_by, labels), "date": cn_date(generated, labels),
             "office_contact": w.t("office_contact")}
 
 
@@ -245,8 +249,10 @@ def render_notice(data: ReportData, notice: Notice, labels: Labels, reply_by: dt
             lambda tpl: notice_context(data, notice, labels, reply_by, n), out)
 
 
-def notice_stems(data: ReportData, notices: list[Notice]) -> list[str]:
-    """File name stems: <plan>_<period>_督办通知单_<unit>, safe on every system and unique."""
-    from ..files import safe_filename, unique_names
+def notice_stems(data: ReportData, notices: list[Notice], labels: Labels) -> list[str]:
+    """File name stems (label file_names.notice: <plan>_<period>_督办通知单_<unit>), safe on every
+    system and unique."""
+    from ..files import labelled_stem, unique_names
 
-    return unique_names([safe_filename(f"{data.plan_id}_{data.period_code}_督办通知单_{x.unit.name}") for x in notices])
+    return unique_names([labelled_stem(labels, "notice", plan=data.plan_id, period=data.period_code, unit=x.unit.name)
+                         for x in notices])

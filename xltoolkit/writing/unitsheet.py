@@ -84,7 +84,7 @@ def write_unit_sheet(workbook, styles: Styles, labels: Labels, plan: Plan, unit:
     # Printed, a section's title, table header and first row stay on one page.
     keep: dict[int, int] = {}
     task_section = row
-    _section(ws, styles, row, labels.fmt("return_sheet.tasks_section", number="二", count=len(tasks)), heights)
+    _section(ws, styles, row, labels.fmt("return_sheet.tasks_section", count=len(tasks)), heights)
     row += 1
     task_header = row
     row = write_table(ws, styles, labels, task_form, row,
@@ -97,7 +97,7 @@ def write_unit_sheet(workbook, styles: Styles, labels: Labels, plan: Plan, unit:
     if targets:
         row += 1
         keep[row] = row + 2
-        _section(ws, styles, row, labels.fmt("return_sheet.targets_section", number="三", count=len(targets)),
+        _section(ws, styles, row, labels.fmt("return_sheet.targets_section", count=len(targets)),
                  heights)
         row += 1
         target_header = row
