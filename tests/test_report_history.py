@@ -257,3 +257,19 @@ def test_a_version_2_database_is_migrated_and_reports(recorded, tmp_path):
     assert {r[1] for r in conn.execute("PRAGMA table_info(input_files)")} >= {"filled_on", "saved_at"}
     conn.close()
     assert "逾期报送1个" in _text(tmp_path / "r.docx")  # the saved times were already kept
+
+
+def test_the_default_plan_is_the_one_merged_last(recorded, tmp_path, labels, tiny_plan):
+    """Two plans in one database: without --plan, the report is of the plan merged most recently."""
+    db = tmp_path / "two.db"
+    with sqlite3.connect(recorded["db"]) as src, sqlite3.connect(db) as dst:
+        src.backup(dst)
+    dst.close()
+    other = tiny_plan.model_copy(update={"id": "another-plan"})
+    files = scan_inputs(collect_inputs([recorded["2022Q3"]["inbox"]]), labels)
+    merge(MergeRequest(other, Q3, files, MergeOptions(jobs=1)), [HistoryOutput(db)], labels)
+    result = CliRunner().invoke(main, ["report", "--db", str(db), "-o", str(tmp_path / "r.docx")])
+    assert result.exit_code == 0, result.output
+    assert "计划 another-plan 2022年第三季度" in result.output
+    result = CliRunner().invoke(main, ["report", "--db", str(db), "--plan", "test-plan", "-o", str(tmp_path / "t.docx")])
+    assert result.exit_code == 0 and "计划 test-plan 2022年第四季度" in result.output, result.output

@@ -646,7 +646,8 @@ def _report_from_history(db: Optional[Path], plan_ref: Optional[str], period_tex
     output = ReportOutput(out, pdf=pdf, earlier=earlier, lights=recorded.lights, **options)
     stamp = dt.datetime.now().replace(microsecond=0).isoformat(sep=" ")
     outcome = publish(MergeResult(consolidation=c, generated_at=stamp), [output], lab)
-    click.echo(lab.fmt("report.from_history", db=path, period=lab.period(c.period), merged_at=recorded.merged_at))
+    click.echo(lab.fmt("report.from_history", db=path, plan=c.plan.id, period=lab.period(c.period),
+                       merged_at=recorded.merged_at))
     _report_written(output, outcome, options["notices"])
     counts = c.submission_counts()
     click.echo(lab.fmt("report.done_recorded", expected=len(c.submissions), **counts, errors=c.errors,
@@ -750,7 +751,7 @@ def status(paths: tuple[Path, ...], plan_ref: Optional[str], period: Optional[st
 
 def _recorded_period(db: Optional[Path], plan_ref: Optional[str], period_text: Optional[str]):
     """(database path, recorded.RecordedPeriod) of a period recorded in the history database: of the
-    plan --plan names (default: the only or first plan recorded), the period --period names
+    plan --plan names (default: the plan merged most recently), the period --period names
     (default: its latest). DB_PERIOD_UNKNOWN when there is no such record."""
     import json
 
@@ -761,7 +762,7 @@ def _recorded_period(db: Optional[Path], plan_ref: Optional[str], period_text: O
     path = store.database_path(db)
     code = _parse_period(period_text).code if period_text else None
     with store.reading(path) as conn:
-        plan_id = _history_plan(conn, plan_ref) if plan_ref else (store.plan_ids(conn) or [None])[0]
+        plan_id = _history_plan(conn, plan_ref) if plan_ref else store.latest_plan(conn)
         code = code or (store.latest_period(conn, plan_id) if plan_id else None)
         record = store.period_record(conn, plan_id, code) if plan_id and code else None
     if record is None:
@@ -836,7 +837,7 @@ def _evaluate(store, path: Path, plan_ref: Optional[str], as_json: bool, lab) ->
     from .plans import plan_from_data
 
     with store.reading(path) as conn:
-        plan_id = _history_plan(conn, plan_ref) if plan_ref else (store.plan_ids(conn) or [None])[0]
+        plan_id = _history_plan(conn, plan_ref) if plan_ref else store.latest_plan(conn)
         text = store.plan_json(conn, plan_id) if plan_id else None
         if text is None:
             raise store.HistoryError("DB_NO_YEAR_END", path=path, plan=plan_id or "-")

@@ -644,6 +644,12 @@ def period_record(db: sqlite3.Connection, plan_id: str, period: str) -> Optional
     return out
 
 
+def latest_plan(db: sqlite3.Connection) -> Optional[str]:
+    """The plan merged most recently (the default when the database holds several)."""
+    row = db.execute("SELECT plan_id FROM merges ORDER BY merged_at DESC, id DESC LIMIT 1").fetchone()
+    return row[0] if row else None
+
+
 def latest_period(db: sqlite3.Connection, plan_id: str) -> Optional[str]:
     row = db.execute("SELECT period FROM merges WHERE plan_id = ? ORDER BY period_end DESC LIMIT 1",
                      (plan_id,)).fetchone()
