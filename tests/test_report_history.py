@@ -273,3 +273,18 @@ def test_the_default_plan_is_the_one_merged_last(recorded, tmp_path, labels, tin
     assert "计划 another-plan 2022年第三季度" in result.output
     result = CliRunner().invoke(main, ["report", "--db", str(db), "--plan", "test-plan", "-o", str(tmp_path / "t.docx")])
     assert result.exit_code == 0 and "计划 test-plan 2022年第四季度" in result.output, result.output
+
+
+def test_a_record_changed_by_hand_is_refused_coded(recorded, tmp_path):
+    db = tmp_path / "edited.db"
+    with sqlite3.connect(recorded["db"]) as src, sqlite3.connect(db) as dst:
+        src.backup(dst)
+    dst.close()
+    conn = sqlite3.connect(db)
+    conn.execute("DELETE FROM results WHERE item_id = 'T1.2'")  # the record no longer covers its plan
+    conn.commit()
+    conn.close()
+    for command in (["report", "-o", str(tmp_path / "r.docx")], ["status", "-o", str(tmp_path / "c.xlsx")]):
+        result = CliRunner().invoke(main, [*command, "--db", str(db)])
+        assert result.exit_code == 2 and "DB_CORRUPT" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "r.docx").exists() and not (tmp_path / "c.xlsx").exists()

@@ -767,8 +767,11 @@ def _recorded_period(db: Optional[Path], plan_ref: Optional[str], period_text: O
         record = store.period_record(conn, plan_id, code) if plan_id and code else None
     if record is None:
         raise store.HistoryError("DB_PERIOD_UNKNOWN", path=path, plan=plan_id or "-", period=code or "-")
-    plan = plan_from_data(json.loads(record["merge"]["plan_json"]), str(path))
-    return path, restore(plan, record)
+    try:
+        plan = plan_from_data(json.loads(record["merge"]["plan_json"]), str(path))
+        return path, restore(plan, record)
+    except (ValueError, KeyError, TypeError) as exc:  # a record changed by hand: it no longer fits its plan
+        raise store.HistoryError("DB_CORRUPT", path=path, reason=str(exc)[:200]) from None
 
 
 def _date_option(text: Optional[str], option: str):

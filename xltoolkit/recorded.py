@@ -26,6 +26,10 @@ from .problems import LabelRef, Problem
 from .validation import IndicatorReport, ReturnResult, TargetReport, TaskReport
 
 
+class RecordError(ValueError):
+    """The record does not fit the plan recorded with it (a database changed by hand)."""
+
+
 @dataclass(frozen=True)
 class RecordedPeriod:
     consolidation: Consolidation
@@ -67,6 +71,8 @@ def restore(plan: Plan, record: dict[str, Any]) -> RecordedPeriod:
     submissions = []
     for s in record["submissions"]:
         unit = plan.unit(s["unit"])
+        if unit is None:  # only a database edited by hand
+            raise RecordError(f"unit {s['unit']!r} of period {m['period']} is not in its recorded plan")
         mine = claimed.get(unit.name, [])
         used: Optional[ReturnResult] = None
         if s["status"] not in ("missing", "duplicate"):
@@ -91,12 +97,14 @@ def restore(plan: Plan, record: dict[str, Any]) -> RecordedPeriod:
                 actual=a["value"], note=a["note"]))
 
     recorded = {(r["kind"], r["item_id"]): r for r in record["results"]}
+    known = {("task", t.id) for t in plan.tasks} | {("indicator", i.id) for i in plan.indicators} | {
+        ("target", x.id) for t in plan.tasks for x in t.targets}
+    if set(recorded) != known:
+        raise RecordError(f"the results of period {m['period']} are not the items of its recorded plan")
     tasks, indicators, targets = summarize(plan, period, task_reports, ind_reports, target_reports)
 
     def decided(summary, kind: str, item_id: str):
-        r = recorded.get((kind, item_id))
-        if r is None:  # not in the record (cannot happen for the plan recorded with it)
-            return summary
+        r = recorded[(kind, item_id)]
         if kind == "task":
             return dataclasses.replace(summary, status=r["status"], progress=r["progress"],
                                        disagreement=bool(r["disagreement"]))
