@@ -111,7 +111,10 @@ def test_summary_trends_and_changes(sequence, labels):
             checked += 1
     assert checked
     wb = openpyxl.load_workbook(q4)
-    assert wb[labels["summary_book.sheets.trends"]]._charts
+    charts = wb[labels["summary_book.sheets.trends"]]._charts
+    numeric = [r for r in trends[3:] if r and r[1] == labels["summary_book.trends.kind_indicator"]]
+    assert numeric and len(charts) == min(12, len(numeric))  # one small chart per indicator with a number
+    assert all(len(ch.series) >= 2 for ch in charts)  # its values and its target (and 序时进度 when paced)
     changes = sheet_rows(q4, labels["summary_book.sheets.changes"])
     assert changes[2][0] == labels["summary_book.columns.seq"]
     q3 = json.loads((root / "2022Q3.json").read_text(encoding="utf-8"))

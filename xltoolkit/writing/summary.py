@@ -788,9 +788,15 @@ def _last_values(book: Book, kind: str, item_id: str) -> list[Any]:
     return [r.get("value")]
 
 
+TREND_CHARTS = 12  # small charts of indicators on 趋势 (two to a row, within the table's width)
+TREND_CHART_HEIGHT, TREND_CHART_MIN_WIDTH = 220, 240  # pixels
+TREND_CHART_ROWS = 12  # default rows (20 px) a chart takes, with a gap
+
+
 def write_trends(book: Book) -> None:
     """趋势: every indicator and target with a number: target, expected by now and one column per
-    recorded period (this one last); a line chart of the indicators."""
+    recorded period (this one last); below, one small line chart per indicator (its values, its
+    target and its 序时进度 over the periods), three to a row."""
     labels, c = book.labels, book.c
     series = book.earlier["series"]
     periods = [*series["periods"], c.period.code]
@@ -798,7 +804,7 @@ def write_trends(book: Book) -> None:
             Col(book.t("trends.name"), 18), Col(labels["columns.comparator"], 10, "center"),
             Col(labels["columns.target_unit"], 6, "center"), Col(book.t("columns.expected"), 8, "number"),
             *[Col(labels.period(Period.parse(p)), 8, "number") for p in periods]]
-    rows = []
+    rows, charted = [], []
     for kind, items in (("indicator", c.indicators), ("target", c.targets)):
         for s in items:
             target = s.indicator.target if kind == "indicator" else s.target
@@ -810,21 +816,60 @@ def write_trends(book: Book) -> None:
             rows.append([item_id, book.t(f"trends.kind_{kind}"), name, wording.target_rule(target, labels),
                          target.unit or "", _rounded(s.expected), *[past.get(p) for p in series["periods"]],
                          s.actual])
+            if kind == "indicator" and len(charted) < TREND_CHARTS:
+                paced = series.get("expected", {}).get((kind, item_id), {})
+                charted.append((len(rows) - 1, name, target,
+                                [*[paced.get(p) for p in series["periods"]], s.expected]))
     ws = _table_sheet(book, "trends", cols, rows)
-    indicators = sum(1 for r in rows if r[1] == book.t("trends.kind_indicator"))
-    if indicators:
-        name, first_col, last_col = book.t("sheets.trends"), 6, 6 + len(periods) - 1
+    if charted:
+        _trend_charts(book, ws, cols, len(rows), periods, charted)
+
+
+def _trend_charts(book: Book, ws, cols: list[Col], height: int, periods: list[str], charted: list) -> None:
+    """The small charts below the table; their target and 序时进度 lines read from hidden columns
+    to the right of the table (one row per charted indicator: the target, then the expected values)."""
+    name = book.t("sheets.trends")
+    first_col, last_col = 6, 6 + len(periods) - 1
+    helper = len(cols) + 1  # hidden: target × periods, then expected × periods
+    ws.set_column(helper, helper + 2 * len(periods) - 1, None, None, {"hidden": True})
+    font = {"name": FONT, "size": 8}
+    table_px = sum(7 * col.width + 5 for col in cols)
+    per_row, h = 2, TREND_CHART_HEIGHT
+    w = max(TREND_CHART_MIN_WIDTH, (table_px - 10) // per_row)  # two across the table's printed width
+    top = HEADER_ROW + height + 2
+    for n, (index, title, target, expected) in enumerate(charted):
+        r = HEADER_ROW + 1 + index
         chart = book.workbook.add_chart({"type": "line"})
-        for n in range(indicators):
-            r = HEADER_ROW + 1 + n
-            chart.add_series({"name": [name, r, 2], "categories": [name, HEADER_ROW, first_col, HEADER_ROW, last_col],
-                              "values": [name, r, first_col, r, last_col], "marker": {"type": "circle"}})
-        _style_chart(chart, book.t("trends.chart_title"))
-        chart.set_y_axis({"num_font": {"name": FONT, "size": CHART_FONT_SIZE},
-                          "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
-        chart.set_legend({"position": "right", "font": {"name": FONT, "size": 8}})
-        chart.set_size({"width": 900, "height": 420})
-        ws.insert_chart(HEADER_ROW + len(rows) + 2, 0, chart, {"object_position": 3})
+        categories = [name, HEADER_ROW, first_col, HEADER_ROW, last_col]
+        chart.add_series({"name": book.t("trends.series_value"), "categories": categories,
+                          "values": [name, r, first_col, r, last_col], "marker": {"type": "circle", "size": 4},
+                          "line": {"color": "#3465A4", "width": 1.5}})
+        if target.low is not None:
+            for j in range(len(periods)):
+                ws.write_number(r, helper + j, target.low)
+            chart.add_series({"name": book.t("trends.series_target"), "categories": categories,
+                              "values": [name, r, helper, r, helper + len(periods) - 1],
+                              "line": {"color": "#CC0000", "dash_type": "dash", "width": 1}})
+        if any(v is not None for v in expected):
+            for j, v in enumerate(expected):
+                if v is not None:
+                    ws.write_number(r, helper + len(periods) + j, _rounded(v))
+            chart.add_series({"name": book.t("trends.series_expected"), "categories": categories,
+                              "values": [name, r, helper + len(periods), r, helper + 2 * len(periods) - 1],
+                              "line": {"color": "#888A85", "dash_type": "round_dot", "width": 1}})
+        unit = f"（{target.unit}）" if target.unit else ""
+        chart.set_title({"name": title + unit, "name_font": {**font, "size": 9, "bold": True}})
+        chart.set_x_axis({"num_font": font})
+        chart.set_y_axis({"num_font": font, "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
+        chart.set_legend({"position": "bottom", "font": font})
+        chart.set_chartarea({"border": {"color": "#BFBFBF"}})
+        chart.show_hidden_data()  # the target and 序时进度 lines are in hidden columns
+        chart.set_size({"width": w, "height": h})
+        ws.insert_chart(top + (n // per_row) * TREND_CHART_ROWS, 0, chart,
+                        {"x_offset": (n % per_row) * (w + 10), "y_offset": 5, "object_position": 3})
+    # Printed, two rows of charts to a page, never one cut by a page break.
+    rows_of_charts = (len(charted) + per_row - 1) // per_row
+    ws.set_h_pagebreaks([top + k * 2 * TREND_CHART_ROWS for k in range((rows_of_charts + 1) // 2)])
 
 
 STATUS_RANK = {"not_started": 0, "on_track": 1, "done": 2}
