@@ -85,7 +85,7 @@ def test_year_end_summary_has_the_evaluation_sheet_over_the_recorded_years(plan1
 
 
 def test_the_ranking_lists_units_with_overdue_items_first(plan14, labels, tmp_path):
-    from xltoolkit.writing.summary import unit_ranking
+    from xltoolkit.briefing import unit_ranking
     from xltoolkit.consolidation import consolidate
     from xltoolkit.merge import check_files, collect_inputs, scan_inputs
     from xltoolkit.model import Period
