@@ -40,8 +40,9 @@ from cli_output import codes as printed_codes, failure as failure_message
 from conftest import BASE_PLAN, UNO_TOOL
 from filler import Answers, fill_openpyxl
 from xltoolkit.cli import main
-from xltoolkit.container import MAX_FILE_BYTES, MAX_ROWS, inspect_container
+from xltoolkit.container import MAX_COMPRESSION_RATIO, MAX_FILE_BYTES, MAX_ROWS, inspect_container
 from xltoolkit.forms import TASK_FORM
+from xltoolkit.problems import rendered
 from xltoolkit.reading import read_return
 
 PLAN = "wuchang-14fyp"
@@ -517,12 +518,58 @@ def test_bad_input(case: Case, env: Env, tmp_path, request):
         assert any(i["code"] == main_code and i["severity"] == case.severity and i["cell"] == cell
                    for i in issues), (cell, issues)
         assert main_code in printed_codes(v.output, env.labels) or main_code == "META_DUPLICATE_UNIT"
+    for issue in issues:  # a refusal's detail is data in the JSON, rendered into the message only
+        detail = issue["params"].get("detail")
+        if issue["code"] == "FILE_TOO_LARGE":
+            assert detail["label"].startswith("details.") and isinstance(detail["params"]["limit"], int), issue
+            assert re.search(rf"(?<!\d){detail['params']['limit']}(?!\d)", issue["message"]), issue
+            assert "{" not in issue["message"], issue
     wb = openpyxl.load_workbook(out, read_only=True)  # the summary always opens
     assert wb.sheetnames
     wb.close()
     for p in (fb.glob("*.xlsx") if fb.exists() else []):
         openpyxl.load_workbook(p, read_only=True).close()
     assert not list(tmp_path.rglob(".~xltool-*"))
+
+
+@pytest.mark.parametrize("build, detail, shown", [
+    (lambda e, d: oversized(e, d / F()), {"label": "details.file_bytes",
+                                          "params": {"size": MAX_FILE_BYTES + 1, "limit": MAX_FILE_BYTES}},
+     f"文件过大或内容异常（{MAX_FILE_BYTES + 1} > {MAX_FILE_BYTES} 字节），不予读取。"),
+    (lambda e, d: rezip(e.valid, d / F(), add={"xl/media/image1.bin": b"\x00" * (30 * 1024 * 1024)}),
+     {"label": "details.part_ratio", "params": {"part": "xl/media/image1.bin", "limit": MAX_COMPRESSION_RATIO}},
+     f"文件过大或内容异常（xl/media/image1.bin: 压缩比超过 {MAX_COMPRESSION_RATIO}），不予读取。"),
+    (lambda e, d: million_rows(e, d / F()),
+     {"label": "details.sheet_row_beyond", "params": {"part": None, "row": MAX_ROWS + 1, "limit": MAX_ROWS}},
+     f": 第 {MAX_ROWS + 1} 行超过 {MAX_ROWS} 行），不予读取。"),
+], ids=["over the size limit", "zip bomb", "a million rows"])
+def test_a_refused_return_keeps_its_detail_as_data(env, tmp_path, build, detail, shown):
+    """A too-large, bomb or too-many-rows return: the same coded problem with a Chinese message naming
+    the limit; in the JSON `params.detail` is the label and its values (numbers as numbers), and the
+    problem restored from the history database renders the same message."""
+    from xltoolkit import history as store
+    from xltoolkit.plans import plan_from_data
+    from xltoolkit.recorded import restore
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    build(env, inbox)
+    js, db = tmp_path / "r.json", tmp_path / "h.db"
+    m = invoke(["merge", str(inbox), "--plan", PLAN, "--period", PERIOD, "--out", str(tmp_path / "s.xlsx"),
+                "--json", str(js), "--db", str(db)])
+    assert m.exit_code == 1, m.output
+    [issue] = json.loads(js.read_text("utf-8"))["issues"]
+    assert issue["code"] == "FILE_TOO_LARGE" and shown in issue["message"]
+    got = issue["params"]["detail"]
+    if detail["params"].get("part", "") is None:  # the sheet's part name, whichever it is
+        detail["params"]["part"] = got["params"].get("part")
+        assert got["params"]["part"].startswith("xl/worksheets/")
+    assert got == detail
+    with store.reading(db) as conn:
+        record = store.period_record(conn, PLAN, PERIOD)
+    assert json.loads(record["problems"][0]["params"]) == {"detail": detail}
+    [problem] = restore(plan_from_data(json.loads(record["merge"]["plan_json"])), record).consolidation.problems
+    assert problem.message(env.labels) == issue["message"] and problem.as_dict()["params"] == issue["params"]
 
 
 def test_million_row_sheet_is_refused_fast_with_bounded_memory(env, tmp_path):
@@ -536,7 +583,8 @@ def test_million_row_sheet_is_refused_fast_with_bounded_memory(env, tmp_path):
     elapsed = time.perf_counter() - started
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    assert getattr(info.value, "code", None) == "FILE_TOO_LARGE" and str(MAX_ROWS) in info.value.detail
+    assert getattr(info.value, "code", None) == "FILE_TOO_LARGE"
+    assert str(MAX_ROWS) in rendered(info.value.detail, env.labels)
     assert elapsed < 2 and peak < 20 * 1024 * 1024
 
 

@@ -209,6 +209,25 @@ def test_pseudo_locale_workbooks(pseudo, make_plan, write_plan, tmp_path):
     assert "XX·填报说明" in names and "XX·责任矩阵" in names
 
 
+def test_pseudo_locale_details_of_refusals(pseudo, tmp_path):
+    """What exactly was refused comes from the label file too (details.*), for returns and for parse."""
+    from xltoolkit.container import MAX_FILE_BYTES
+    from xltoolkit.parsing.limits import MAX_HTML_BYTES
+
+    big = tmp_path / "big.xlsx"
+    with open(big, "wb") as fh:  # sparse: cheap to make
+        fh.write(b"PK\x03\x04")
+        fh.truncate(MAX_FILE_BYTES + 1)
+    result = run("--locale", "xx", "validate", big)
+    assert result.exit_code == 1
+    assert f"XX·文件过大或内容异常（XX·{MAX_FILE_BYTES + 1} > {MAX_FILE_BYTES} 字节）" in result.output, result.output
+    page = tmp_path / "page.html"
+    page.write_bytes(b"<p>" * (MAX_HTML_BYTES // 3 + 1))
+    result = run("--locale", "xx", "parse", page)
+    assert result.exit_code == 2 and "TOO_LARGE" in result.output
+    assert f"（XX·{page.stat().st_size} > {MAX_HTML_BYTES} 字节）" in result.output, result.output
+
+
 def test_unknown_locale_is_a_coded_error_listing_the_locales(pseudo):
     result = run("--locale", "fr", "--help")
     assert result.exit_code == 2

@@ -14,6 +14,8 @@ import pytest
 
 import xltoolkit.container as container
 from cells import sheet_part
+from xltoolkit.labels import get_labels
+from xltoolkit.problems import LabelText, rendered
 from xltoolkit.container import (MAX_COMPRESSION_RATIO, MAX_FILE_BYTES, MAX_ROWS, MAX_SHARED_STRINGS,
                                  MAX_SHARED_STRINGS_BYTES, MAX_STYLE_ENTRIES, MAX_STYLES_BYTES, ReturnFileError,
                                  inspect_container)
@@ -60,11 +62,17 @@ def with_styles(src: Path, dst: Path, inject: str, where: str = "</styleSheet>")
     return write_zip(dst, parts)
 
 
-def refused(path: Path) -> tuple[str, str, float]:
-    start = time.perf_counter()
+def refusal(path: Path) -> ReturnFileError:
     with pytest.raises(ReturnFileError) as info:
         inspect_container(path)
-    return info.value.code, info.value.detail, time.perf_counter() - start
+    return info.value
+
+
+def refused(path: Path) -> tuple[str, str, float]:
+    """The code, the detail as the zh-CN message shows it, and the seconds the refusal took."""
+    start = time.perf_counter()
+    exc = refusal(path)
+    return exc.code, rendered(exc.detail, get_labels()), time.perf_counter() - start
 
 
 def assert_small_and_within_old_limits(path: Path) -> None:
@@ -90,6 +98,9 @@ def test_too_many_cell_formats(small_return, tmp_path):
     code, detail, seconds = refused(path)
     assert code == "FILE_TOO_LARGE" and "<xf>" in detail and "xl/styles.xml" in detail
     assert seconds < FAST
+    assert detail == f"xl/styles.xml: 超过 {MAX_STYLE_ENTRIES['xf']} 个 <xf>"
+    assert refusal(path).detail == LabelText("details.part_tags", part="xl/styles.xml", tag="xf",
+                                             limit=MAX_STYLE_ENTRIES["xf"])  # data, numbers as numbers
 
 
 def test_style_explosion_of_named_styles(small_return, tmp_path):
@@ -216,6 +227,8 @@ def test_fast_path_cannot_be_bypassed_by_attribute_order(small_return, tmp_path,
         monkeypatch.setattr(container, "_FAST_PATH_BYTES", 2 * 1024 * 1024 if fast else -1)
         code, detail, _ = refused(path)
         assert code == "FILE_TOO_LARGE" and str(MAX_ROWS) in detail
+        assert refusal(path).detail == LabelText("details.sheet_row_beyond", part=part, row=MAX_ROWS + 10,
+                                                 limit=MAX_ROWS)
 
 
 def lie_about_size(path: Path, name: str) -> Path:

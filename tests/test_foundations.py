@@ -20,7 +20,7 @@ from xltoolkit.forms import FORMS, STATUS_KEYS, TASK_FORM, vocabulary
 from xltoolkit.labels import Labels
 from xltoolkit.model import Period
 from xltoolkit.plans import fingerprint
-from xltoolkit.problems import CODES, LabelRef, ProblemCode, ProblemSink
+from xltoolkit.problems import CODES, LabelRef, LabelText, ProblemCode, ProblemSink, from_plain
 from xltoolkit.reading import read_return
 from xltoolkit.validation import validate_return
 
@@ -69,6 +69,52 @@ def test_problems_keep_parameters_and_render_labels_late(labels):
     assert p.as_dict()["field"] == "columns.status" and "message" not in p.as_dict()
     other = Labels({**labels._data, "status": {**labels["status"], "lagging": "落后"}})
     assert "落后" in p.text(other) and "落后" not in p.text(labels)
+
+
+def _detail_calls() -> dict[str, set[str]]:
+    """Each ``details.*`` key the code names -> the values it is given (LabelText(key, ...) calls, and
+    container's ``_too_large(key, ...)``, which adds the part)."""
+    import ast
+
+    found: dict[str, set[str]] = {}
+    for path in Path(__file__).parents[1].glob("xltoolkit/**/*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call) or not node.args or not isinstance(node.args[0], ast.Constant):
+                continue
+            name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+            key = node.args[0].value
+            if name in ("LabelText", "_too_large") and isinstance(key, str) and key.startswith("details."):
+                names = {k.arg for k in node.keywords} | ({"part"} if name == "_too_large" else set())
+                assert found.setdefault(key, names) == names, (path, key)
+    return found
+
+
+def test_every_detail_label_is_used_with_exactly_its_placeholders(labels):
+    """The details section: each label named by the code, its placeholders exactly the values passed."""
+    calls = _detail_calls()
+    assert set(calls) == {f"details.{k}" for k in labels["details"]}
+    for key, names in calls.items():
+        assert {f for _, f, _, _ in string.Formatter().parse(labels[key]) if f} == names, key
+        assert "{" not in LabelText(key, **{n: 7 for n in names}).render(labels), key
+
+
+def test_a_label_text_parameter_is_data_rendered_late(labels):
+    """A LabelText param: a label and its values (numbers stay numbers); JSON a dict that turns back
+    into the same object (the history database restores it so); survives pickling (worker processes)."""
+    import pickle
+
+    sink = ProblemSink("f.xlsx")
+    detail = LabelText("details.not_xlsx", what=LabelText("details.opendocument"))
+    p = sink.add("FILE_TOO_LARGE", detail=LabelText("details.file_bytes", size=60, limit=50))
+    assert p.as_dict()["params"] == {"detail": {"label": "details.file_bytes", "params": {"size": 60, "limit": 50}}}
+    assert p.message(labels) == "[f.xlsx] 文件过大或内容异常（60 > 50 字节），不予读取。请使用下发的原填报表填写。"
+    other = Labels({**labels._data, "details": {**labels["details"], "file_bytes": "{size} of {limit} bytes"}})
+    assert "60 of 50 bytes" in p.text(other)
+    nested = sink.add("FILE_NOT_XLSX", detail=detail)
+    for param in (p.params["detail"], detail, LabelText("x", kind=LabelRef("file_kind.fifo"))):
+        data = json.loads(json.dumps(param.as_data()))
+        assert from_plain(data) == param and pickle.loads(pickle.dumps(param)) == param
+    assert nested.text(labels).startswith("不是 Excel .xlsx 工作簿（OpenDocument 表格 .ods）。")
 
 
 def test_json_carries_keys_labels_and_params(tiny, tmp_path, labels):

@@ -302,6 +302,17 @@ def test_broken_template_is_a_coded_error(tmp_path, returns_dir):
     assert not (tmp_path / "out" / "r.docx").exists()
 
 
+def test_missing_template_is_a_coded_error_saying_so(tmp_path, returns_dir, labels):
+    """A --templates folder without report.docx: REPORT_TEMPLATE_INVALID, its reason (data, a label) 不存在."""
+    (tmp_path / "tpl").mkdir()
+    result = CliRunner().invoke(main, ["report", str(returns_dir), "-o", str(tmp_path / "out" / "r.docx"),
+                                       "--templates", str(tmp_path / "tpl")])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    path = tmp_path / "tpl" / "report.docx"
+    assert labels.fmt("errors.REPORT_TEMPLATE_INVALID", path=path, reason="不存在") in result.output.replace("\n", "")
+    assert not (tmp_path / "out" / "r.docx").exists()
+
+
 def test_cli_report_without_office_writes_the_docx(tmp_path, returns_dir, monkeypatch):
     monkeypatch.setenv("XLTOOL_SOFFICE", "")
     out = tmp_path / "报告.docx"

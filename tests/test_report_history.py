@@ -11,6 +11,7 @@ say exactly what the merge said: the same JSON, the same ReportData, the same li
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime as dt
 import json
 import re
@@ -117,6 +118,25 @@ def test_restored_period_gives_the_merges_json(recorded, labels, code):
     again = json.loads(json.dumps(to_json(_restored(recorded["db"], code).consolidation, labels), ensure_ascii=False))
     assert again == merged
     assert merged["issues"] and merged["submissions"]  # the comparison covers problems and submissions
+
+
+def test_recorded_parameters_come_back_as_the_objects_the_merge_had(labels):
+    """A problem's parameters as the history database keeps them (the JSON of Problem.as_dict) turn back
+    into LabelRef and LabelText (also nested), so the restored problem renders the same message
+    (tests/test_bad_inputs.py does the same through a real merge and database)."""
+    from xltoolkit.problems import LabelRef, LabelText, ProblemSink
+    from xltoolkit.recorded import _params
+
+    sink = ProblemSink("r.xlsx")
+    problems = [sink.add("FILE_TOO_LARGE", detail=LabelText("details.sheet_rows", part="xl/worksheets/sheet2.xml",
+                                                              limit=10_000)),
+                sink.add("FILE_NOT_XLSX", detail=LabelText("details.not_xlsx", what=LabelText("details.no_workbook"))),
+                sink.add("FILE_NOT_REGULAR", kind=LabelRef("file_kind.fifo")),
+                sink.add("FILE_CORRUPT", detail="BadZipFile: File is not a zip file")]
+    for p in problems:
+        again = _params(json.dumps(p.as_dict()["params"], ensure_ascii=False, sort_keys=True))
+        assert again == dict(p.params)
+        assert dataclasses.replace(p, params=again).message(labels) == p.message(labels)
 
 
 @pytest.mark.parametrize("code", ["2022Q3", "2022Q4"])

@@ -273,14 +273,14 @@ def plan_import(book: Path, out_path: Path, new_id: Optional[str], plan_ref: Opt
     from .planbook import PlanbookError, plan_from_planbook, read_planbook, render_problem
     from .plans import fingerprint, plan_from_data, plan_yaml_text
     from .reading import ReturnFileError
+    from .validation import file_problem
 
     lab = _labels()
     try:
         raw = read_planbook(book, lab)
         digest = hashlib.sha256(book.read_bytes()).hexdigest()
     except ReturnFileError as exc:
-        text = lab.fmt(f"problems.{exc.code}", detail=exc.detail, field="", value="")
-        raise _fail(f"{exc.code} [{book}] {text}") from None
+        raise _fail(f"{exc.code} [{book}] {file_problem(str(book), exc).text(lab)}") from None
     source = _load(plan_ref or raw.meta.get("plan_id") or None)
     result = plan_from_planbook(raw, source, fingerprint(source), lab, new_id=new_id, file_digest=digest)
     if result.errors:
@@ -978,7 +978,7 @@ def parse_command(doc: Path, out_path: Optional[Path], plan_id: Optional[str], s
     try:
         lines, _encoding = read_document(doc, sheet=sheet)
     except ParseInputError as exc:
-        raise _fail(f"{exc.code} " + lab.fmt(f"parse.error.{exc.code}", path=exc.path, detail=exc.detail)) from None
+        raise _fail(f"{exc.code} {exc.message(lab)}") from None
     result = parse_lines(lines, source_name=doc.name, plan_id=plan_id)
     for w in result.warnings:
         click.echo(f"{lab['parse.warning_prefix']} {w.code} {w.message(lab)}", err=True)

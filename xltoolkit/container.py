@@ -35,6 +35,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.parsers import expat
 
+from .problems import LabelText
+
 MAX_FILE_BYTES = 50 * 1024 * 1024  # a return is ~30 KB; anything this large is not one
 MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024  # all zip entries together, as really decompressed
 MAX_COMPRESSION_RATIO = 200  # per entry, for entries over 1 MB uncompressed
@@ -73,9 +75,11 @@ _REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d{1,7})$")
 
 
 class ReturnFileError(Exception):
-    """A file that cannot be read as a return. `code` is a problem code (see problems.py)."""
+    """A file that cannot be read as a return. `code` is a problem code (see problems.py); `detail`
+    is data: a LabelText (a ``details.*`` label and its values), or a name or a system message as
+    it is (a part name, an OS or parser error), or a key (FILE_NOT_REGULAR: the kind of file)."""
 
-    def __init__(self, code: str, detail: str = ""):
+    def __init__(self, code: str, detail: "str | LabelText" = ""):
         super().__init__(f"{code}: {detail}")
         self.code = code
         self.detail = detail
@@ -123,7 +127,7 @@ def inspect_container(path: Path) -> dict[str, SheetFacts]:
     if size == 0:
         raise ReturnFileError("FILE_EMPTY")
     if size > MAX_FILE_BYTES:
-        raise ReturnFileError("FILE_TOO_LARGE", f"{size} > {MAX_FILE_BYTES} 字节")
+        raise ReturnFileError("FILE_TOO_LARGE", LabelText("details.file_bytes", size=size, limit=MAX_FILE_BYTES))
     if head.startswith(OLE_MAGIC):
         data = path.read_bytes()
         if "EncryptionInfo".encode("utf-16-le") in data:
@@ -144,9 +148,9 @@ def _inspect_zip(zf: zipfile.ZipFile, raw) -> dict[str, SheetFacts]:
     infos = zf.infolist()
     names = {i.filename for i in infos}
     if "mimetype" in names and b"opendocument" in _read_small(zf, "mimetype")[:100]:
-        raise ReturnFileError("FILE_NOT_XLSX", "OpenDocument (.ods)")
+        raise ReturnFileError("FILE_NOT_XLSX", LabelText("details.opendocument"))
     if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
-        raise ReturnFileError("FILE_NOT_XLSX", "zip without a workbook")
+        raise ReturnFileError("FILE_NOT_XLSX", LabelText("details.no_workbook"))
     if "xl/vbaProject.bin" in names or b"macroEnabled" in _read_small(zf, "[Content_Types].xml"):
         raise ReturnFileError("FILE_MACRO")
     _check_declared_sizes(infos)
@@ -174,6 +178,21 @@ def _inspect_zip(zf: zipfile.ZipFile, raw) -> dict[str, SheetFacts]:
     return facts
 
 
+def ratio_detail(part: str) -> LabelText:
+    """The detail of an entry refused for its compression ratio."""
+    return LabelText("details.part_ratio", part=part, limit=MAX_COMPRESSION_RATIO)
+
+
+def unzipped_detail(size: int) -> LabelText:
+    """The detail of a zip refused for what its entries together declare uncompressed."""
+    return LabelText("details.unzipped_bytes", size=size, limit=MAX_UNCOMPRESSED_BYTES)
+
+
+def part_size_detail(part: str, size: int, limit: int) -> LabelText:
+    """The detail of an entry refused for its uncompressed size."""
+    return LabelText("details.part_unzipped_bytes", part=part, size=size, limit=limit)
+
+
 def _check_declared_sizes(infos: list[zipfile.ZipInfo]) -> None:
     """What the headers say (cheap, before decompressing anything); real sizes are checked while
     streaming."""
@@ -181,16 +200,16 @@ def _check_declared_sizes(infos: list[zipfile.ZipInfo]) -> None:
     for info in infos:
         declared += info.file_size
         if info.file_size > RATIO_FLOOR_BYTES and info.file_size > MAX_COMPRESSION_RATIO * max(info.compress_size, 1):
-            raise ReturnFileError("FILE_TOO_LARGE", f"{info.filename}: 压缩比超过 {MAX_COMPRESSION_RATIO}")
+            raise ReturnFileError("FILE_TOO_LARGE", ratio_detail(info.filename))
     if declared > MAX_UNCOMPRESSED_BYTES:
-        raise ReturnFileError("FILE_TOO_LARGE", f"解压后 {declared} > {MAX_UNCOMPRESSED_BYTES} 字节")
+        raise ReturnFileError("FILE_TOO_LARGE", unzipped_detail(declared))
 
 
 def _check_declared_part_sizes(infos: list[zipfile.ZipInfo], parts: "_Parts") -> None:
     for info in infos:
         cap = _part_cap(info.filename, parts)
         if cap is not None and info.file_size > cap:
-            raise ReturnFileError("FILE_TOO_LARGE", f"{info.filename}: 解压后 {info.file_size} > {cap} 字节")
+            raise ReturnFileError("FILE_TOO_LARGE", part_size_detail(info.filename, info.file_size, cap))
 
 
 def _part_cap(name: str, parts: "_Parts") -> "int | None":
@@ -215,7 +234,7 @@ def _scan_for(name: str, parts: "_Parts", by_part: dict[str, str], percent_xfs: 
 def _read_small(zf: zipfile.ZipFile, name: str) -> bytes:
     info = zf.getinfo(name)
     if info.file_size > MAX_PART_BYTES:
-        raise ReturnFileError("FILE_TOO_LARGE", f"{name}: {info.file_size} 字节")
+        raise ReturnFileError("FILE_TOO_LARGE", part_size_detail(name, info.file_size, MAX_PART_BYTES))
     return zf.read(name)
 
 
@@ -308,7 +327,7 @@ def _stream_entry(raw, info: zipfile.ZipInfo, budget: int, is_xml: bool, scan=No
     for data in _inflated_chunks(raw, info):
         check.take(data)
     if check.crc != info.CRC:
-        raise ReturnFileError("FILE_CORRUPT", f"{info.filename}: CRC")
+        raise ReturnFileError("FILE_CORRUPT", LabelText("details.part_crc", part=info.filename))
     return check.size
 
 
@@ -317,11 +336,12 @@ def _seek_to_data(raw, info: zipfile.ZipInfo) -> None:
     if info.flag_bits & 0x1:
         raise ReturnFileError("FILE_ENCRYPTED", "zip")
     if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-        raise ReturnFileError("FILE_CORRUPT", f"{info.filename}: 不支持的压缩方式 {info.compress_type}")
+        raise ReturnFileError("FILE_CORRUPT", LabelText("details.part_compression", part=info.filename,
+                                                        method=info.compress_type))
     raw.seek(info.header_offset)
     header = raw.read(30)
     if len(header) != 30 or header[:4] != ZIP_MAGIC:
-        raise ReturnFileError("FILE_CORRUPT", f"{info.filename}: bad local header")
+        raise ReturnFileError("FILE_CORRUPT", LabelText("details.part_header", part=info.filename))
     name_len, extra_len = struct.unpack("<HH", header[26:30])
     raw.seek(info.header_offset + 30 + name_len + extra_len)
 
@@ -333,7 +353,7 @@ def _inflated_chunks(raw, info: zipfile.ZipInfo):
     while left > 0:
         chunk = raw.read(min(_CHUNK, left))
         if not chunk:
-            raise ReturnFileError("FILE_CORRUPT", f"{info.filename}: truncated")
+            raise ReturnFileError("FILE_CORRUPT", LabelText("details.part_truncated", part=info.filename))
         left -= len(chunk)
         if inflate is None:
             yield chunk
@@ -344,7 +364,7 @@ def _inflated_chunks(raw, info: zipfile.ZipInfo):
     if inflate is not None:
         yield inflate.flush()
         if not inflate.eof:
-            raise ReturnFileError("FILE_CORRUPT", f"{info.filename}: CRC")
+            raise ReturnFileError("FILE_CORRUPT", LabelText("details.part_crc", part=info.filename))
 
 
 class _EntryCheck:
@@ -360,9 +380,9 @@ class _EntryCheck:
     def take(self, data: bytes) -> None:
         self.size += len(data)
         if self.size > self.limit:
-            raise ReturnFileError("FILE_TOO_LARGE", f"{self.name}: 压缩比超过 {MAX_COMPRESSION_RATIO}")
+            raise ReturnFileError("FILE_TOO_LARGE", ratio_detail(self.name))
         if self.size > self.budget:
-            raise ReturnFileError("FILE_TOO_LARGE", f"解压后超过 {MAX_UNCOMPRESSED_BYTES} 字节")
+            raise ReturnFileError("FILE_TOO_LARGE", LabelText("details.unzipped_over", limit=MAX_UNCOMPRESSED_BYTES))
         self.crc = zlib.crc32(data, self.crc)
         if self.is_xml:
             window = self.tail + data
@@ -405,7 +425,8 @@ class _PartScan:
     def feed(self, data: bytes) -> None:
         self.size += len(data)
         if self.size > self.max_bytes:
-            raise ReturnFileError("FILE_TOO_LARGE", f"{self.part}: 解压后超过 {self.max_bytes} 字节")
+            raise ReturnFileError("FILE_TOO_LARGE", LabelText("details.part_unzipped_over", part=self.part,
+                                                              limit=self.max_bytes))
         self._parse(data, False)
 
     def finish(self):
@@ -422,11 +443,13 @@ class _PartScan:
         tag = name.rpartition(":")[2]
         self.elements += 1
         if self.elements > self.max_elements:
-            raise ReturnFileError("FILE_TOO_LARGE", f"{self.part}: 超过 {self.max_elements} 个元素")
+            raise ReturnFileError("FILE_TOO_LARGE", LabelText("details.part_elements", part=self.part,
+                                                              limit=self.max_elements))
         if tag in self.counts:
             self.counts[tag] += 1
             if self.counts[tag] > self.caps[tag]:
-                raise ReturnFileError("FILE_TOO_LARGE", f"{self.part}: 超过 {self.caps[tag]} 个 <{tag}>")
+                raise ReturnFileError("FILE_TOO_LARGE", LabelText("details.part_tags", part=self.part, tag=tag,
+                                                                  limit=self.caps[tag]))
         return tag
 
 
@@ -600,16 +623,16 @@ class _SheetScan:
         """The same facts without a Python callback per element, for a small sheet with no formulas,
         no error values and no namespace prefixes (what generate and the office programs write)."""
         if data.count(b"<row") > MAX_ROWS:
-            self._too_large(f"超过 {MAX_ROWS} 行")
+            self._too_large("details.sheet_rows", limit=MAX_ROWS)
         if len(_CELL_START.findall(data)) > MAX_CELLS:
-            self._too_large(f"超过 {MAX_CELLS} 个单元格")
+            self._too_large("details.sheet_cells", limit=MAX_CELLS)
         facts = self.facts
         for letters, row_text, attrs, is_v, text in _VALUE_CELL.findall(data):
             row, col = int(row_text), col_number(letters.decode())
             if row > MAX_ROWS:
-                self._too_large(f"第 {row} 行超过 {MAX_ROWS} 行")
+                self._too_large("details.sheet_row_beyond", row=row, limit=MAX_ROWS)
             if col > MAX_COLS:
-                self._too_large(f"第 {col} 列超过 {MAX_COLS} 列")
+                self._too_large("details.sheet_column_beyond", column=col, limit=MAX_COLS)
             facts.rows, facts.cols = max(facts.rows, row), max(facts.cols, col)
             if self.percent_xfs and is_v and text.strip() and self._percent_attrs(attrs):
                 facts.percent_cells.add(f"{letters.decode().upper()}{row}")
@@ -627,8 +650,9 @@ class _SheetScan:
         except expat.ExpatError as exc:
             raise ReturnFileError("FILE_CORRUPT", f"{self.facts.part}: {exc}") from None
 
-    def _too_large(self, what: str) -> None:
-        raise ReturnFileError("FILE_TOO_LARGE", f"{self.facts.part}: {what}")
+    def _too_large(self, key: str, **values: int) -> None:
+        """Refuse the sheet: FILE_TOO_LARGE, the detail the label `key` with this part and `values`."""
+        raise ReturnFileError("FILE_TOO_LARGE", LabelText(key, part=self.facts.part, **values))
 
     def _start(self, name: str, attrs: dict) -> None:
         tag = name.rpartition(":")[2]
@@ -640,7 +664,7 @@ class _SheetScan:
             self.row = int(r) if r.isdigit() else self.row + 1
             self.col = 0
             if self.row_elements > MAX_ROWS:
-                self._too_large(f"超过 {MAX_ROWS} 行")
+                self._too_large("details.sheet_rows", limit=MAX_ROWS)
         elif self.ref is not None and tag in ("f", "v", "is"):
             self.has_value = True
             if tag != "is":
@@ -653,7 +677,7 @@ class _SheetScan:
     def _start_cell(self, attrs: dict) -> None:
         self.cells += 1
         if self.cells > MAX_CELLS:
-            self._too_large(f"超过 {MAX_CELLS} 个单元格")
+            self._too_large("details.sheet_cells", limit=MAX_CELLS)
         m = _REF.match(attrs.get("r") or "")
         if m:
             self.col, row = col_number(m[1]), int(m[2])
@@ -686,9 +710,9 @@ class _SheetScan:
         elif tag == "c" and self.ref is not None:
             if self.has_value:
                 if self.row > MAX_ROWS:
-                    self._too_large(f"第 {self.row} 行超过 {MAX_ROWS} 行")
+                    self._too_large("details.sheet_row_beyond", row=self.row, limit=MAX_ROWS)
                 if self.col > MAX_COLS:
-                    self._too_large(f"第 {self.col} 列超过 {MAX_COLS} 列")
+                    self._too_large("details.sheet_column_beyond", column=self.col, limit=MAX_COLS)
                 self.facts.rows = max(self.facts.rows, self.row)
                 self.facts.cols = max(self.facts.cols, self.col)
                 if self.has_number:

@@ -179,8 +179,56 @@ class LabelRef(tuple):
         return "、".join(str(labels[k]) for k in self)
 
 
+class LabelText:
+    """A message parameter that is a phrase of its own: a label template and the values it is
+    formatted with (numbers stay numbers; a value may be a LabelRef or LabelText itself), rendered
+    (``labels.fmt(key, **params)``) only when the message is. In JSON it is
+    ``{"label": key, "params": {...}}`` (`as_data`)."""
+
+    __slots__ = ("key", "params")
+
+    def __init__(self, key: str, **params: Any):
+        self.key = key
+        self.params = params
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, LabelText) and (self.key, self.params) == (other.key, other.params)
+
+    def __hash__(self) -> int:
+        return hash((self.key, tuple(sorted(self.params))))
+
+    def __repr__(self) -> str:
+        values = "".join(f", {k}={v!r}" for k, v in self.params.items())
+        return f"LabelText({self.key!r}{values})"
+
+    def __reduce__(self):  # pickled to worker processes and back
+        return (_label_text, (self.key, self.params))
+
+    def render(self, labels: Labels) -> str:
+        return labels.fmt(self.key, **_rendered(self.params, labels))
+
+    def as_data(self) -> dict[str, Any]:
+        """The JSON form: the label key and the values, each in its own JSON form."""
+        return {"label": self.key, "params": {k: _plain(v) for k, v in self.params.items()}}
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> "LabelText":
+        """Back from `as_data` (a restored problem renders the same message): a nested dict with a
+        ``label`` is a LabelText again, a list a LabelRef."""
+        return cls(data["label"], **{k: from_plain(v) for k, v in (data.get("params") or {}).items()})
+
+
+def _label_text(key: str, params: Mapping[str, Any]) -> LabelText:
+    return LabelText(key, **params)
+
+
+def rendered(value: Any, labels: Labels) -> Any:
+    """A parameter as it goes into a message: a LabelRef or LabelText rendered, anything else as is."""
+    return value.render(labels) if isinstance(value, (LabelRef, LabelText)) else value
+
+
 def _rendered(params: Mapping[str, Any], labels: Labels) -> dict[str, Any]:
-    return {k: v.render(labels) if isinstance(v, LabelRef) else v for k, v in params.items()}
+    return {k: rendered(v, labels) for k, v in params.items()}
 
 
 def shown(value: Any, limit: int = 60) -> str:
@@ -254,9 +302,22 @@ class Problem:
 
 
 def _plain(value: Any) -> Any:
+    """A parameter's JSON form: a LabelRef is its list of keys, a LabelText a dict (`LabelText.as_data`)."""
     if isinstance(value, LabelRef):
         return list(value)
+    if isinstance(value, LabelText):
+        return value.as_data()
     return value if isinstance(value, (str, int, float, bool)) or value is None else str(value)
+
+
+def from_plain(value: Any) -> Any:
+    """A parameter back from its JSON form (`_plain`): a list is a LabelRef, a dict with a ``label``
+    a LabelText; anything else as is."""
+    if isinstance(value, list):
+        return LabelRef(*value)
+    if isinstance(value, dict) and "label" in value:
+        return LabelText.from_data(value)
+    return value
 
 
 @dataclass

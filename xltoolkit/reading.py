@@ -16,6 +16,7 @@ from typing import Any, Optional
 from .forms import FORMS, HEADER_FIELDS, LAYOUT, MASTER_INDICATOR_FORM, UNASSIGNED_FORM, Form
 from .labels import Labels
 from .metadata import PROPERTY_PREFIX, VOCABULARY_KEY, ReturnMeta, parse_vocabulary
+from .problems import LabelText
 from .sheetnames import SheetNamer, fixed_sheet_names
 
 # Limits and the file-level checks live in container.py (re-exported here for callers and tests).
@@ -158,7 +159,8 @@ def read_return(path: str | Path, labels: Labels, *, meta_only: bool = False) ->
         if raw.unit_sheet is not None:
             grid = wb.get_sheet_by_name(raw.unit_sheet).to_python(skip_empty_area=False)
             if len(grid) > MAX_ROWS:
-                raise ReturnFileError("FILE_TOO_LARGE", f"{raw.unit_sheet}: {len(grid)} rows")
+                raise ReturnFileError("FILE_TOO_LARGE", LabelText("details.sheet_rows", part=raw.unit_sheet,
+                                                                  limit=MAX_ROWS))
             sheet_facts = facts.get(raw.unit_sheet)
             _read_unit_grid(raw, grid, words, facts=sheet_facts)
             raw.merged = list(sheet_facts.merged) if sheet_facts else []

@@ -22,7 +22,7 @@ from typing import Any, Optional
 
 from .consolidation import Consolidation, Submission, summarize
 from .model import Period, Plan
-from .problems import LabelRef, Problem
+from .problems import Problem, from_plain
 from .validation import IndicatorReport, ReturnResult, TargetReport, TaskReport
 
 
@@ -38,8 +38,9 @@ class RecordedPeriod:
 
 
 def _params(text: str) -> dict[str, Any]:
-    """A problem's parameters as recorded (JSON): a list is a label reference (problems._plain)."""
-    return {k: LabelRef(*v) if isinstance(v, list) else v for k, v in json.loads(text or "{}").items()}
+    """A problem's parameters as recorded (JSON, problems._plain): a list is a label reference, a dict
+    with a ``label`` a label text (problems.from_plain)."""
+    return {k: from_plain(v) for k, v in json.loads(text or "{}").items()}
 
 
 def _problem(row: dict[str, Any]) -> Problem:

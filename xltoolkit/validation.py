@@ -19,7 +19,7 @@ from .forms import (FORMS, FORMS_BY_KEY, HEADER_FIELDS, INDICATOR_FORM, TARGET_F
                     Form, vocabulary_labels)
 from .labels import Labels
 from .model import Period, Plan, Unit
-from .problems import LabelRef, Problem, ProblemSink, Severity, shown
+from .problems import LabelRef, LabelText, Problem, ProblemSink, Severity, shown
 from .reading import Cell, RawReturn, RawRow, ReturnFileError
 from .sheetnames import unit_sheet_names
 from .identity import input_digest
@@ -97,15 +97,19 @@ class ReturnResult:
         return self.status in ("ok", "problems")
 
 
-def file_failure(path: str, display: str, exc: ReturnFileError, labels: Labels) -> ReturnResult:
-    """A file that could not be read at all."""
+def file_problem(display: str, exc: ReturnFileError) -> Problem:
+    """The problem of a file that could not be read at all, its detail kept as data."""
     sink = ProblemSink(display)
     if exc.code == "FILE_NOT_REGULAR":  # the detail is what it is (fifo, device …): a label
-        sink.add(exc.code, kind=LabelRef(f"file_kind.{exc.detail}"))
-        return ReturnResult(file=display, path=path, status="rejected", problems=sink.problems)
-    detail = f"：{exc.detail}" if exc.code == "FILE_NOT_XLSX" and exc.detail else exc.detail
-    sink.add(exc.code, detail=detail)
-    return ReturnResult(file=display, path=path, status="rejected", problems=sink.problems)
+        return sink.add(exc.code, kind=LabelRef(f"file_kind.{exc.detail}"))
+    if exc.code == "FILE_NOT_XLSX":  # what it is instead, if known, follows the rule
+        return sink.add(exc.code, detail=LabelText("details.not_xlsx", what=exc.detail) if exc.detail else "")
+    return sink.add(exc.code, detail=exc.detail)
+
+
+def file_failure(path: str, display: str, exc: ReturnFileError, labels: Labels) -> ReturnResult:
+    """A file that could not be read at all."""
+    return ReturnResult(file=display, path=path, status="rejected", problems=[file_problem(display, exc)])
 
 
 def lock_file(path: str, display: str, labels: Labels) -> ReturnResult:

@@ -23,6 +23,7 @@ from .tables import TableTooLarge
 from .text import DecodeError, Line, decode_bytes, normalize, split_lines
 from .units import ALIAS_PAIRWISE_LIMIT, AliasSuggestion, UnitRegistry, suggest_aliases
 from .warnings import ParseInputError, ParseWarning
+from ..problems import LabelText
 
 MAX_BYTES = MAX_FILE_BYTES
 ID_SAFE = re.compile(r"[^A-Za-z0-9_.\-]")
@@ -60,7 +61,8 @@ def read_document(path, sheet: Optional[str] = None) -> tuple[list[Line], str]:
             raise ParseInputError(str(path), "IS_DIRECTORY")
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise ParseInputError(str(path), "TOO_LARGE", f"{size} 字节 > {MAX_FILE_BYTES} 字节")
+            raise ParseInputError(str(path), "TOO_LARGE", LabelText("details.file_bytes", size=size,
+                                                                    limit=MAX_FILE_BYTES))
         data = path.read_bytes()
     except FileNotFoundError:
         raise ParseInputError(str(path), "NOT_FOUND") from None
@@ -88,18 +90,25 @@ def read_document(path, sheet: Optional[str] = None) -> tuple[list[Line], str]:
         else:
             lines, kind = _read_text(path, data, suffix)
     except TableTooLarge as exc:
-        raise ParseInputError(str(path), "TEXT_TOO_LONG", str(exc)) from None
+        raise ParseInputError(str(path), "TEXT_TOO_LONG", exc.detail) from None
     total = sum(len(ln.raw) for ln in lines)
     if total > MAX_TEXT_CHARS:
-        raise ParseInputError(str(path), "TEXT_TOO_LONG", f"{total} 字 > {MAX_TEXT_CHARS} 字")
+        raise ParseInputError(str(path), "TEXT_TOO_LONG", text_detail(total))
     return lines, kind
+
+
+def text_detail(count: int) -> LabelText:
+    """The detail of a document refused for the characters of its text."""
+    return LabelText("details.text_chars", count=count, limit=MAX_TEXT_CHARS)
 
 
 def _read_text(path: Path, data: bytes, suffix: str) -> tuple[list[Line], str]:
     if len(data) > 4 * MAX_TEXT_CHARS and suffix not in (".html", ".htm"):
-        raise ParseInputError(str(path), "TEXT_TOO_LONG", f"{len(data)} 字节，超过 {MAX_TEXT_CHARS} 字")
+        raise ParseInputError(str(path), "TEXT_TOO_LONG", LabelText("details.text_bytes", size=len(data),
+                                                                    limit=MAX_TEXT_CHARS))
     if suffix in (".html", ".htm") and len(data) > MAX_HTML_BYTES:
-        raise ParseInputError(str(path), "TOO_LARGE", f"{len(data)} 字节 > {MAX_HTML_BYTES} 字节")
+        raise ParseInputError(str(path), "TOO_LARGE", LabelText("details.file_bytes", size=len(data),
+                                                                limit=MAX_HTML_BYTES))
     try:
         text, encoding = decode_bytes(data)
     except DecodeError as exc:
@@ -116,7 +125,7 @@ def _read_text(path: Path, data: bytes, suffix: str) -> tuple[list[Line], str]:
         except SheetError as exc:
             raise ParseInputError(str(path), exc.code, exc.detail) from None
     if len(text) > MAX_TEXT_CHARS:
-        raise ParseInputError(str(path), "TEXT_TOO_LONG", f"{len(text)} 字 > {MAX_TEXT_CHARS} 字")
+        raise ParseInputError(str(path), "TEXT_TOO_LONG", text_detail(len(text)))
     return split_lines(text), encoding
 
 
@@ -146,7 +155,7 @@ def _read_zip(path: Path, data: bytes, suffix: str, sheet: Optional[str]) -> tup
     if sheet is not None:
         raise ParseInputError(str(path), "SHEET_NOT_APPLICABLE")
     if "word/document.xml" not in names:
-        raise ParseInputError(str(path), "DOCX_UNREADABLE", "压缩包中没有 word/document.xml")
+        raise ParseInputError(str(path), "DOCX_UNREADABLE", LabelText("details.no_document_part"))
     try:
         check_zip(path, {"word/document.xml": MAX_DOCUMENT_XML_BYTES})
     except ZipRefused as exc:

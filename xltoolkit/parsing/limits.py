@@ -24,7 +24,9 @@ import zlib
 from pathlib import Path
 
 from ..container import (MAX_COMPRESSION_RATIO, MAX_FILE_BYTES, MAX_UNCOMPRESSED_BYTES, RATIO_FLOOR_BYTES,
-                         XML_SUFFIXES, ReturnFileError, _stream_entry)
+                         XML_SUFFIXES, ReturnFileError, _stream_entry, part_size_detail, ratio_detail,
+                         unzipped_detail)
+from ..problems import LabelText
 
 __all__ = ["MAX_FILE_BYTES", "MAX_TEXT_CHARS", "MAX_ZIP_ENTRIES", "MAX_DOCUMENT_XML_BYTES", "MAX_TABLE_COLS",
            "MAX_PDF_PAGES", "MAX_HTML_BYTES", "ZipRefused", "check_zip"]
@@ -42,7 +44,9 @@ _CODES = {"FILE_TOO_LARGE": "ZIP_TOO_LARGE", "FILE_XML_UNSAFE": "XML_UNSAFE", "F
 
 
 class ZipRefused(Exception):
-    def __init__(self, code: str, detail: str = ""):
+    """A .docx zip refused: a parse error code and its detail (a LabelText, or a system message as it is)."""
+
+    def __init__(self, code: str, detail: "str | LabelText" = ""):
         super().__init__(f"{code} {detail}")
         self.code = code
         self.detail = detail
@@ -62,18 +66,19 @@ def check_zip(path: Path, part_limits: dict[str, int] | None = None) -> list[str
         with zipfile.ZipFile(path) as zf, open(path, "rb") as raw:
             infos = zf.infolist()
             if len(infos) > MAX_ZIP_ENTRIES:
-                raise ZipRefused("ZIP_TOO_LARGE", f"{len(infos)} 个压缩条目 > {MAX_ZIP_ENTRIES}")
+                raise ZipRefused("ZIP_TOO_LARGE", LabelText("details.zip_entries", count=len(infos),
+                                                            limit=MAX_ZIP_ENTRIES))
             declared = 0
             for info in infos:
                 declared += info.file_size
                 limit = part_limits.get(info.filename)
                 if limit is not None and info.file_size > limit:
-                    raise ZipRefused("ZIP_TOO_LARGE", f"{info.filename}: {info.file_size} 字节 > {limit}")
+                    raise ZipRefused("ZIP_TOO_LARGE", part_size_detail(info.filename, info.file_size, limit))
                 if info.file_size > RATIO_FLOOR_BYTES and \
                         info.file_size > MAX_COMPRESSION_RATIO * max(info.compress_size, 1):
-                    raise ZipRefused("ZIP_TOO_LARGE", f"{info.filename}: 压缩比超过 {MAX_COMPRESSION_RATIO}")
+                    raise ZipRefused("ZIP_TOO_LARGE", ratio_detail(info.filename))
             if declared > MAX_UNCOMPRESSED_BYTES:
-                raise ZipRefused("ZIP_TOO_LARGE", f"解压后 {declared} > {MAX_UNCOMPRESSED_BYTES} 字节")
+                raise ZipRefused("ZIP_TOO_LARGE", unzipped_detail(declared))
             budget = MAX_UNCOMPRESSED_BYTES
             for info in infos:
                 if info.is_dir():

@@ -19,6 +19,7 @@ import logging
 import re
 from collections import Counter
 
+from ..problems import LabelText
 from .limits import MAX_PDF_PAGES, MAX_TEXT_CHARS
 from .text import Line, make_line, normalize
 
@@ -30,7 +31,9 @@ ENDS_PARAGRAPH_STRICT = re.compile(r"[:：]\s*$")  # an introduction ends its li
 
 
 class PdfError(ValueError):
-    def __init__(self, code: str, detail: str = ""):
+    """A PDF refused: a parse error code and its detail (a LabelText, or pypdf's message as it is)."""
+
+    def __init__(self, code: str, detail: "str | LabelText" = ""):
         super().__init__(f"{code} {detail}")
         self.code = code
         self.detail = detail
@@ -53,7 +56,7 @@ def pdf_pages(data: bytes) -> list[list[str]]:
             raise PdfError("ENCRYPTED")
         count = len(reader.pages)
         if count > MAX_PDF_PAGES:
-            raise PdfError("TOO_LARGE", f"{count} 页 > {MAX_PDF_PAGES} 页")
+            raise PdfError("TOO_LARGE", LabelText("details.pdf_pages", count=count, limit=MAX_PDF_PAGES))
         pages, total = [], 0
         for page in reader.pages:
             try:  # layout mode orders the text by its position on the page, whatever the stream order
@@ -62,14 +65,14 @@ def pdf_pages(data: bytes) -> list[list[str]]:
                 text = page.extract_text() or ""
             total += len(text)
             if total > MAX_TEXT_CHARS * 2:
-                raise PdfError("TEXT_TOO_LONG", f"超过 {MAX_TEXT_CHARS} 字")
+                raise PdfError("TEXT_TOO_LONG", LabelText("details.text_over", limit=MAX_TEXT_CHARS))
             pages.append([ln.strip() for ln in text.replace("\r", "\n").split("\n")])
     except PdfError:
         raise
     except Exception as exc:  # pypdf raises many kinds on broken files
         raise PdfError("PDF_UNREADABLE", f"{type(exc).__name__}: {str(exc)[:200]}") from None
     if not any(re.search(r"[\u4e00-\u9fffA-Za-z0-9]", ln) for page in pages for ln in page):
-        raise PdfError("PDF_NO_TEXT", f"{count} 页")
+        raise PdfError("PDF_NO_TEXT", LabelText("details.pdf_page_count", count=count))
     return pages
 
 

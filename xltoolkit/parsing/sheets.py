@@ -12,12 +12,16 @@ import io
 from pathlib import Path
 from typing import Optional
 
+from ..problems import LabelText
 from .tables import grid_from_values, table_lines
 from .text import Line
 
 
 class SheetError(ValueError):
-    def __init__(self, code: str, detail: str = ""):
+    """A sheet that cannot be read: a parse error code and its detail (a LabelText, or the reader's
+    message as it is)."""
+
+    def __init__(self, code: str, detail: "str | LabelText" = ""):
         super().__init__(f"{code} {detail}")
         self.code = code
         self.detail = detail
@@ -45,9 +49,10 @@ def xlsx_lines(path: Path, sheet: Optional[str] = None) -> list[Line]:
         book = CalamineWorkbook.from_path(str(path))
         names = list(book.sheet_names)
         if not names:
-            raise SheetError("SHEET_NOT_FOUND", "")
+            raise SheetError("SHEET_NOT_FOUND", LabelText("details.no_sheets"))
         if sheet is not None and sheet not in names:
-            raise SheetError("SHEET_NOT_FOUND", f"“{sheet}”；工作表有：{'、'.join(names)}")
+            raise SheetError("SHEET_NOT_FOUND", LabelText("details.sheet_not_found", sheet=sheet,
+                                                          sheets="、".join(names)))
         ws = book.get_sheet_by_name(sheet if sheet is not None else names[0])
         rows = [[_text(v) for v in row] for row in ws.to_python(skip_empty_area=False)]
         merged = []

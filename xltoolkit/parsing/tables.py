@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
+from ..problems import LabelText
 from .assignments import LEAD_LABELS, LEADER_LABELS, RESPONSIBLE_LABELS, TIME_LABELS
 from .limits import MAX_TEXT_CHARS
 from .text import Line, make_line, normalize
@@ -35,7 +36,11 @@ class Cell:
 
 
 class TableTooLarge(ValueError):
-    pass
+    """A table with more text than `xltool parse` takes; `detail` says so (a LabelText)."""
+
+    def __init__(self, detail: LabelText):
+        super().__init__(detail)
+        self.detail = detail
 
 
 _ROLE_PATTERNS = [
@@ -104,7 +109,7 @@ def table_lines(grid: list[list[Cell]], number_of) -> list[Line]:
             return
         budget[0] -= len(line.raw)
         if budget[0] < 0:
-            raise TableTooLarge(f"表格文字超过 {MAX_TEXT_CHARS} 字")
+            raise TableTooLarge(LabelText("details.table_chars", limit=MAX_TEXT_CHARS))
         out.append(Line(line.number, line.raw, line.norm, role, serial))
 
     header = _header(grid)

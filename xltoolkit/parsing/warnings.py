@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..problems import LabelText, rendered
+
 
 @dataclass(frozen=True)
 class ParseWarning:
@@ -46,11 +48,18 @@ ERRORS_WITHOUT_DETAIL = {"NOT_FOUND", "IS_DIRECTORY", "ENCRYPTED", "LEGACY_DOC",
 
 
 class ParseInputError(Exception):
-    """A document that cannot be read at all (missing, unreadable, unknown encoding, binary)."""
+    """A document that cannot be read at all (missing, unreadable, unknown encoding, binary).
 
-    def __init__(self, path: str, code: str, detail: str = ""):
+    `detail` is data: a LabelText (a ``details.*`` label and its values) or a system message as it
+    is; the message is rendered with `message(labels)`."""
+
+    def __init__(self, path: str, code: str, detail: "str | LabelText" = ""):
         detail = "" if code in ERRORS_WITHOUT_DETAIL else (detail or "-")
         super().__init__(f"{path}: {code} {detail}".strip())
         self.path = path
         self.code = code
         self.detail = detail
+
+    def message(self, labels) -> str:
+        """The label ``parse.error.<code>`` with the path and the detail rendered."""
+        return labels.fmt(f"parse.error.{self.code}", path=self.path, detail=rendered(self.detail, labels))

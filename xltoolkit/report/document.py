@@ -16,7 +16,7 @@ from typing import Any, Optional
 
 from ..labels import Labels
 from ..model import Period
-from ..problems import XltoolError
+from ..problems import LabelText, XltoolError
 from ..resources import templates_dir
 from ..wording import number
 from . import charts
@@ -196,11 +196,11 @@ def _render(template: Path, context_of, out: str) -> None:
     from jinja2 import TemplateError
     from jinja2.sandbox import SandboxedEnvironment
 
+    if not Path(template).is_file():  # python-docx would say "PackageNotFoundError: Package not found at …"
+        raise ReportError("REPORT_TEMPLATE_INVALID", path=template, reason=LabelText("details.template_missing"))
     try:
         tpl = DocxTemplate(str(template))
         tpl.init_docx()
-    except FileNotFoundError:
-        raise ReportError("REPORT_TEMPLATE_INVALID", path=template, reason="不存在") from None
     except Exception as exc:  # not a Word document (zip, XML)
         raise ReportError("REPORT_TEMPLATE_INVALID", path=template, reason=f"{type(exc).__name__}: {exc}"[:200]) from None
     context = context_of(tpl)
