@@ -72,6 +72,13 @@ def _history_db_in_a_temporary_folder(tmp_path_factory):
         os.environ["XLTOOL_DB"] = old
 
 
+@pytest.fixture(autouse=True)
+def _history_db_per_test(tmp_path_factory, monkeypatch):
+    """And each test its own: a merge in one test never gives the next test's generate an earlier
+    period (the session's database above stays empty, for the session-wide fixtures)."""
+    monkeypatch.setenv("XLTOOL_DB", str(tmp_path_factory.mktemp("history-test") / "xltool.db"))
+
+
 @pytest.fixture(scope="session")
 def labels():
     return get_labels()

@@ -198,7 +198,8 @@ def test_pseudo_locale_workbooks(pseudo, make_plan, write_plan, tmp_path):
     import openpyxl
 
     plan = write_plan(make_plan(), "small.yaml")
-    result = run("generate", "--plan", plan, "--period", "2023", "--out", tmp_path / "out", env={"XLTOOL_LOCALE": "xx"})
+    result = run("generate", "--plan", plan, "--period", "2023", "--out", tmp_path / "out",
+                 env={"XLTOOL_LOCALE": "xx", "XLTOOL_DB": str(tmp_path / "none.db")})  # no earlier period
     assert result.exit_code == 0, result.output
     assert result.output.startswith("XX·已生成")
     master = next((tmp_path / "out").glob("*.xlsx"))

@@ -72,3 +72,34 @@ def test_precision_recall(plan_id, source, capsys):
         print("\n" + format_scores(plan_id, s))
     for name, value in s.items():
         assert value["precision"] >= 0.95 and value["recall"] >= 0.95, (name, value)
+
+
+def test_invisible_characters_are_removed_warned_and_recorded(tmp_path):
+    """A published document with zero-width spaces, a BOM and a direction override inside its text
+    still parses: the characters are removed (a plan cannot hold them), each line is warned about,
+    the decision is recorded in the plan file, and every text is otherwise the seed's."""
+    from click.testing import CliRunner
+
+    from xltoolkit.cli import main
+
+    source = ROOT / "samples" / "sources" / SEEDS[0][1]
+    clean = _parse(*SEEDS[0])
+    text = source.read_text(encoding="utf-8").split("\n")
+    task_line = next(n for n, line in enumerate(text) if "牵头单位" in line and len(line) > 60)
+    unit_line = next(n for n, line in enumerate(text) if "区发改局" in line and n != task_line)
+    text[task_line] = text[task_line][:10] + "\u200b" + text[task_line][10:20] + "\ufeff\u200b" + text[task_line][20:]
+    text[unit_line] = text[unit_line].replace("区发改局", "区发\u202e改局", 1)
+    dirty = tmp_path / "dirty.txt"
+    dirty.write_text("\n".join(text), encoding="utf-8")
+    lines, _ = read_document(dirty)
+    result = parse_lines(lines, source_name=SEEDS[0][1], plan_id=SEEDS[0][0])
+    assert result.plan is not None
+    warned = {(w.line, w.values["chars"]) for w in result.warnings if w.code == "INVISIBLE_REMOVED"}
+    assert warned == {(task_line + 1, "U+200B ×2, U+FEFF"), (unit_line + 1, "U+202E")}
+    assert compare(result.data, clean.data) == []  # the same plan apart from the decision
+    decision = result.data["decisions"][0]
+    assert decision.startswith("Removed 4 invisible characters") and "U+200B ×2" in decision
+    out = tmp_path / "plan.yaml"
+    run = CliRunner().invoke(main, ["parse", str(dirty), "-o", str(out)])
+    assert run.exit_code == 0, run.output
+    assert "删除了不可见字符 U+202E" in run.output and "Removed 4 invisible characters" in out.read_text(encoding="utf-8")

@@ -30,7 +30,7 @@ MAX_NOTE = 5_000  # notes, decisions, assignment texts, target texts
 # Characters no name or text may hold: control characters (a text may hold line breaks and tabs),
 # format characters (zero-width spaces and joiners, direction marks and overrides, BOM, soft
 # hyphen), line and paragraph separators. They make workbooks unreadable or names deceptive.
-_INVISIBLE = {"Cc", "Cf", "Zl", "Zp"}
+INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp"})  # Unicode general categories
 _TEXT_ALLOWED = {"\n", "\t", "\r"}
 
 
@@ -40,7 +40,7 @@ def _visible(limit: int, multiline: bool):
             raise PlanError("TEXT_TOO_LONG", (), limit=limit, actual=len(value))
         if not value.isprintable():  # fast path: most text has no such character at all
             for i, ch in enumerate(value, start=1):
-                if unicodedata.category(ch) in _INVISIBLE and not (multiline and ch in _TEXT_ALLOWED):
+                if unicodedata.category(ch) in INVISIBLE_CATEGORIES and not (multiline and ch in _TEXT_ALLOWED):
                     raise PlanError("TEXT_INVISIBLE_CHAR", (), char=f"U+{ord(ch):04X}",
                                     name=unicodedata.name(ch, "control"), position=i)
         return value

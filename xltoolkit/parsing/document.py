@@ -20,7 +20,7 @@ from .targets import PROPAGATING, indicator_targets, invalid_ranges, period_year
 from .limits import (MAX_DOCUMENT_XML_BYTES, MAX_FILE_BYTES, MAX_HTML_BYTES, MAX_TEXT_CHARS, ZipRefused, check_zip,
                      parse_code)
 from .tables import TableTooLarge
-from .text import DecodeError, Line, decode_bytes, normalize, split_lines
+from .text import DecodeError, Line, decode_bytes, normalize, split_lines, without_invisible
 from .units import ALIAS_PAIRWISE_LIMIT, AliasSuggestion, UnitRegistry, suggest_aliases
 from .warnings import ParseInputError, ParseWarning
 from ..problems import LabelText
@@ -179,6 +179,9 @@ def parse_text(text: str, source_name: Optional[str] = None, plan_id: Optional[s
 def parse_lines(lines: list[Line], source_name: Optional[str] = None, plan_id: Optional[str] = None,
                 this_year: Optional[int] = None) -> ParseResult:
     warnings: list[ParseWarning] = []
+    lines, removed = without_invisible(lines)
+    for number, counts in removed.items():
+        warnings.append(ParseWarning(number, "INVISIBLE_REMOVED", {"chars": _char_counts(counts)}))
     st = structure.build(lines)
     warnings += st.warnings
     meta = meta_mod.extract(st.front)
@@ -205,7 +208,7 @@ def parse_lines(lines: list[Line], source_name: Optional[str] = None, plan_id: O
         "horizon": list(horizon),
         "period_kinds": ["year", "half", "quarter"],
         "units_assigned": assigned,
-        "decisions": [],
+        "decisions": [_invisible_decision(removed)] if removed else [],
         "units": registry.to_data(),
         "indicators": indicators,
         "chapters": chapters,
@@ -215,6 +218,24 @@ def parse_lines(lines: list[Line], source_name: Optional[str] = None, plan_id: O
     result = ParseResult(data, warnings, suggestions=suggest_aliases(registry.entries))
     result.plan = _validate(data, warnings)
     return result
+
+
+def _char_counts(counts: dict[str, int]) -> str:
+    """U+200B ×2, U+202E (the code points removed from one line)."""
+    return ", ".join(f"{code} ×{n}" if n > 1 else code for code, n in counts.items())
+
+
+def _invisible_decision(removed: dict[int, dict[str, int]]) -> str:
+    """The transcription decision recorded in the plan file when invisible characters were removed."""
+    total: dict[str, int] = {}
+    for counts in removed.values():
+        for code, n in counts.items():
+            total[code] = total.get(code, 0) + n
+    lines = sorted(removed)
+    where = ", ".join(map(str, lines[:10])) + (f" and {len(lines) - 10} more" if len(lines) > 10 else "")
+    return (f"Removed {sum(total.values())} invisible characters from the source ({_char_counts(total)}; lines "
+            f"{where}): control, zero-width and direction characters cannot be kept in a plan "
+            f"(TEXT_INVISIBLE_CHAR); every text is otherwise as written.")
 
 
 def _validate(data: dict, warnings: list[ParseWarning]):

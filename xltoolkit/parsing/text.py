@@ -96,6 +96,33 @@ def make_line(number: int, raw: str) -> Line:
     return Line(number, raw, normalize(raw))
 
 
+def without_invisible(lines: list[Line]) -> tuple[list[Line], dict[int, dict[str, int]]]:
+    """The lines without the characters a plan may not hold (model.INVISIBLE_CATEGORIES: control,
+    zero-width and direction characters, BOM, soft hyphen, line separators; tabs are kept), and what
+    was removed: line number -> {"U+200B": count}. Lines without any are returned as they are."""
+    import unicodedata
+
+    from ..model import INVISIBLE_CATEGORIES
+
+    out: list[Line] = []
+    removed: dict[int, dict[str, int]] = {}
+    for line in lines:
+        if line.raw.isprintable():  # fast path: almost every line
+            out.append(line)
+            continue
+        kept = []
+        for ch in line.raw:
+            if ch != "\t" and unicodedata.category(ch) in INVISIBLE_CATEGORIES:
+                counts = removed.setdefault(line.number, {})
+                counts[f"U+{ord(ch):04X}"] = counts.get(f"U+{ord(ch):04X}", 0) + 1
+            else:
+                kept.append(ch)
+        raw = "".join(kept).strip(SPACES)
+        if raw:
+            out.append(Line(line.number, raw, normalize(raw), line.role, line.serial))
+    return out, removed
+
+
 def split_lines(text: str) -> list[Line]:
     """Non-blank lines with their 1-based line numbers; HTML remnants removed."""
     lines: list[Line] = []

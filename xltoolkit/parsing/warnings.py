@@ -38,6 +38,7 @@ WARNING_VALUES: dict[str, tuple[str, ...]] = {
     "NO_TITLE": (), "NO_UNITS": (), "NOTHING_FOUND": (), "INVALID_OUTPUT": ("where", "message"),
     "HORIZON_GUESSED": ("start", "end"), "INDICATOR_NO_TARGET": ("text",), "KIND_ASSUMED": ("text",),
     "RANGE_INVALID": ("text",), "MEASURE_GUESSED": ("text", "measure"), "ALIAS_CHECK_LIMITED": ("units",),
+    "INVISIBLE_REMOVED": ("chars",),
 }
 # Error codes with a `detail`; the others are given the path only (the command passes both).
 ERRORS_WITH_DETAIL = {"TOO_LARGE", "TEXT_TOO_LONG", "UNREADABLE", "DOCX_UNREADABLE", "ZIP_TOO_LARGE", "ZIP_CORRUPT",
