@@ -227,8 +227,10 @@ def letterhead(doc) -> None:
     para(doc, "", "红线")
 
 
-def signature(doc) -> None:
-    para(doc, "", "Normal")
+def signature(doc, gap: bool = True) -> None:
+    """落款: the office and the date, right-aligned (after an empty line in the report)."""
+    if gap:
+        para(doc, "", "Normal")
     styled(doc, OFFICE, "落款")
     styled(doc, "{{ date }}", "落款")
 
@@ -350,15 +352,14 @@ def build_notice(path: Path) -> None:
     styled(doc, "编号：{{ number }}", "落款")
     styled(doc, "{{ unit }}：", "无缩进")
     styled(doc, "根据{{ plan_title }}{{ period }}推进情况汇总，贵单位牵头（负责）的以下{{ items|length }}项事项"
-                "列入督办（红灯：逾期未完成、连续两期滞后或尚未整改到位；黄灯：滞后于计划安排或序时进度）。"
-                "请对照目标抓紧推进，并于{{ reply_by }}前将原因分析、整改措施和完成时限书面报送区发改局。",
+                "列入督办。请对照目标抓紧推进，并于{{ reply_by }}前将原因分析、整改措施和完成时限书面报送区发改局。",
            "Normal")
     table(doc, ["序号", "事项", "目标或要求", "截止", "督办灯", "目前情况"],
           ["{{ r.number }}", "{{ r.name }}", "{{ r.target }}", "{{ r.deadline }}", "{{ r.light }}", "{{ r.state }}"],
           "items", [12, 40, 40, 16, 14, 34])
-    styled(doc, "", "Normal")
+    styled(doc, "注：红灯为逾期未完成、连续两期滞后或尚未整改到位；黄灯为滞后于计划安排或序时进度。", "表格文字")
     styled(doc, "联系人：{{ office_contact }}", "Normal")
-    signature(doc)
+    signature(doc, gap=False)  # a notice with a few items stays on one page
     doc.save(path)
 
 
