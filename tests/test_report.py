@@ -372,3 +372,24 @@ def test_pdf_has_cjk_text_embedded_fonts_and_images(tmp_path, returns_dir, soffi
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
     pages = int(re.search(r"Pages:\s+(\d+)", info)[1])
     assert 4 <= pages <= 20
+
+
+@pytest.mark.office
+def test_a_short_notice_prints_on_one_page(tmp_path, merged, labels, soffice):
+    """A 督办通知单 with one or two items is one page, letterhead to 落款, with the shipped contact text."""
+    from xltoolkit.report.pdf import convert
+
+    _, out, _, _ = merged
+    short = []
+    for path in sorted((out / "notices").glob("*.docx")):
+        rows = len(Document(str(path)).tables[0].rows) - 1
+        if rows <= 2:
+            short.append(path)
+    assert short
+    pdf = tmp_path / "notice.pdf"
+    convert(short[0], pdf, soffice)
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    text = re.sub(r"\s+", "", subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
+                                             check=True).stdout)
+    assert int(re.search(r"Pages:\s+(\d+)", info)[1]) == 1
+    assert "督办通知单" in text and "武汉市武昌区发展和改革局" in text and "—1—" in text
