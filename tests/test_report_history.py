@@ -100,6 +100,14 @@ def recorded(labels, tmp_path_factory):
     return {"plan": plan, "db": db, "root": root, "plan_file": plan_file, **out}
 
 
+def _copy(db: Path, to: Path) -> Path:
+    """A copy of the database (SQLite's backup: consistent even with a WAL beside it)."""
+    with sqlite3.connect(db) as src, sqlite3.connect(to) as dst:
+        src.backup(dst)
+    dst.close()
+    return to
+
+
 def _restored(db: Path, code: str):
     with store.reading(db) as conn:
         record = store.period_record(conn, "test-plan", code)
@@ -217,10 +225,7 @@ def test_notices_by_light_for_an_earlier_period(recorded, tmp_path):
 
 def test_report_from_the_database_with_merge_report_says_the_same(recorded, tmp_path):
     """`merge --db --report` and then `report --db` (the CLI path both ways)."""
-    db = tmp_path / "copy.db"
-    with sqlite3.connect(recorded["db"]) as src, sqlite3.connect(db) as dst:
-        src.backup(dst)
-    dst.close()
+    db = _copy(recorded["db"], tmp_path / "copy.db")
     first = CliRunner().invoke(main, ["merge", str(recorded["2022Q4"]["inbox"]), "--plan", str(recorded["plan_file"]),
                                       "--db", str(db), "--out", str(tmp_path / "s.xlsx"),
                                       "--report", str(tmp_path / "m.docx")])
@@ -261,10 +266,7 @@ def test_no_such_record_is_a_coded_error_and_writes_nothing(recorded, tmp_path):
 
 def test_a_version_2_database_is_migrated_and_reports(recorded, tmp_path):
     """A database written before 填报日期 was kept (schema 2) reports as before; reading migrates it."""
-    db = tmp_path / "v2.db"
-    with sqlite3.connect(recorded["db"]) as src, sqlite3.connect(db) as dst:
-        src.backup(dst)
-    dst.close()
+    db = _copy(recorded["db"], tmp_path / "v2.db")
     conn = sqlite3.connect(db)
     conn.execute("ALTER TABLE input_files DROP COLUMN filled_on")
     conn.execute("PRAGMA user_version = 2")
@@ -281,10 +283,7 @@ def test_a_version_2_database_is_migrated_and_reports(recorded, tmp_path):
 
 def test_the_default_plan_is_the_one_merged_last(recorded, tmp_path, labels, tiny_plan):
     """Two plans in one database: without --plan, the report is of the plan merged most recently."""
-    db = tmp_path / "two.db"
-    with sqlite3.connect(recorded["db"]) as src, sqlite3.connect(db) as dst:
-        src.backup(dst)
-    dst.close()
+    db = _copy(recorded["db"], tmp_path / "two.db")
     other = tiny_plan.model_copy(update={"id": "another-plan"})
     files = scan_inputs(collect_inputs([recorded["2022Q3"]["inbox"]]), labels)
     merge(MergeRequest(other, Q3, files, MergeOptions(jobs=1)), [HistoryOutput(db)], labels)
@@ -296,10 +295,7 @@ def test_the_default_plan_is_the_one_merged_last(recorded, tmp_path, labels, tin
 
 
 def test_a_record_changed_by_hand_is_refused_coded(recorded, tmp_path):
-    db = tmp_path / "edited.db"
-    with sqlite3.connect(recorded["db"]) as src, sqlite3.connect(db) as dst:
-        src.backup(dst)
-    dst.close()
+    db = _copy(recorded["db"], tmp_path / "edited.db")
     conn = sqlite3.connect(db)
     conn.execute("DELETE FROM results WHERE item_id = 'T1.2'")  # the record no longer covers its plan
     conn.commit()
