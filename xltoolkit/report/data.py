@@ -3,7 +3,8 @@ own words), with no file, no library and no label rendering. Pure.
 
 Every count is taken from the Consolidation's own fields and counting methods
 (`submission_counts()`, `assessment_counts()`, task statuses), so the report says what the summary
-workbook and the JSON say. A later source (the history store) builds the same ReportData.
+workbook and the JSON say; a period restored from the history database (recorded.restore) is a
+Consolidation too, so it gives the same ReportData (tests/test_report_history.py compares them).
 """
 
 from __future__ import annotations
