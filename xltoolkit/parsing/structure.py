@@ -314,17 +314,18 @@ def _check_number(s: Structure, block: Block, last: dict[str, int], chapter_id, 
         value = _cn_value(cn.group(0))
     else:
         value = int(digits.group(0))
+    if value is None:  # not a numeral (一一、, 二三、): no sequence to check it against
+        return
     style = re.sub(r"[\d" + CN + r"]+", "N" if digits else "C", block.number)
     scope = f"{style}|{id(stack[-1]) if stack else 0}"
     previous_in_scope = last.get(scope)
     previous_global = last.get(style)
     ok = value == 1 or previous_in_scope == value - 1 or previous_global == value - 1
-    if value is not None and not ok:
+    if not ok:
         s.warnings.append(ParseWarning(block.line.number, "NUMBER_GAP",
                                        {"number": block.number, "expected": (previous_in_scope or 0) + 1}))
-    if value is not None:
-        last[scope] = value
-        last[style] = value
+    last[scope] = value
+    last[style] = value
 
 
 def _cn_value(text: str) -> Optional[int]:
