@@ -14,6 +14,13 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import settings as hypothesis_settings
+
+# Property tests run the same examples every time (a CI run is reproducible); XLTOOL_FUZZ_EXAMPLES=N
+# explores new ones (tests/test_fuzz.py, tests/test_parse_robust.py take N examples then).
+hypothesis_settings.register_profile("xltool", derandomize=not os.environ.get("XLTOOL_FUZZ_EXAMPLES"),
+                                     database=None)
+hypothesis_settings.load_profile("xltool")
 
 from xltoolkit.generate import generate
 from xltoolkit.labels import get_labels
