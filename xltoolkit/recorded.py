@@ -20,7 +20,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from .consolidation import Consolidation, Submission, summarize
+from .consolidation import Consolidation, Submission, TaskSummary, summarize
 from .model import Period, Plan
 from .problems import Problem, from_plain
 from .validation import IndicatorReport, ReturnResult, TargetReport, TaskReport
@@ -50,73 +50,84 @@ def _problem(row: dict[str, Any]) -> Problem:
 
 def restore(plan: Plan, record: dict[str, Any]) -> RecordedPeriod:
     """The Consolidation of the merge in `record` (history.period_record), with `plan` the plan
-    recorded with it (plans.plan_from_data of ``record["merge"]["plan_json"]``)."""
+    recorded with it (plans.plan_from_data of ``record["merge"]["plan_json"]``). Raises RecordError
+    when the record does not fit the plan."""
     m = record["merge"]
     period = Period.parse(m["period"])
     problems = [_problem(r) for r in record["problems"]]
-    by_file: dict[str, list[Problem]] = {}
-    for p in problems:
-        by_file.setdefault(p.file, []).append(p)
-
-    results: list[ReturnResult] = []
-    for f in record["input_files"]:
-        unit = plan.unit(f["unit"]) if f["unit"] else None
-        results.append(ReturnResult(file=f["file"], path=f["file"], status=f["status"], unit=unit,
-                                    header={"date": f["filled_on"]} if f.get("filled_on") else {},
-                                    problems=by_file.get(f["file"], []), saved_at=f["saved_at"]))
-    claimed: dict[str, list[ReturnResult]] = {}
-    for r in results:
-        if r.unit is not None:
-            claimed.setdefault(r.unit.name, []).append(r)
-
-    submissions = []
-    for s in record["submissions"]:
-        unit = plan.unit(s["unit"])
-        if unit is None:  # only a database edited by hand
-            raise RecordError(f"unit {s['unit']!r} of period {m['period']} is not in its recorded plan")
-        mine = claimed.get(unit.name, [])
-        used: Optional[ReturnResult] = None
-        if s["status"] not in ("missing", "duplicate"):
-            used = next((r for r in mine if r.file == s["file"]), mine[0] if mine else None)
-        submissions.append(Submission(unit, s["status"], used, [r.file for r in mine]))
-
-    task_reports: dict[str, list[TaskReport]] = {}
-    ind_reports: dict[str, list[IndicatorReport]] = {}
-    target_reports: dict[str, list[TargetReport]] = {}
-    task_of = {x.id: t.id for t in plan.tasks for x in t.targets}
-    for a in record["answers"]:
-        if a["kind"] == "task":
-            task_reports.setdefault(a["item_id"], []).append(TaskReport(
-                task_id=a["item_id"], unit=a["unit"], role=a["role"], status=a["status"], progress=a["progress"],
-                work=a["work"], problems=a["problems"], next_steps=a["next_steps"]))
-        elif a["kind"] == "indicator":
-            ind_reports.setdefault(a["item_id"], []).append(IndicatorReport(
-                indicator_id=a["item_id"], unit=a["unit"], role=a["role"], actual=a["value"], note=a["note"]))
-        else:
-            target_reports.setdefault(a["item_id"], []).append(TargetReport(
-                target_id=a["item_id"], task_id=task_of.get(a["item_id"], ""), unit=a["unit"], role=a["role"],
-                actual=a["value"], note=a["note"]))
-
+    results = _input_files(plan, record["input_files"], problems)
+    submissions = _submissions(plan, record["submissions"], results, m["period"])
     recorded = {(r["kind"], r["item_id"]): r for r in record["results"]}
     known = {("task", t.id) for t in plan.tasks} | {("indicator", i.id) for i in plan.indicators} | {
         ("target", x.id) for t in plan.tasks for x in t.targets}
     if set(recorded) != known:
         raise RecordError(f"the results of period {m['period']} are not the items of its recorded plan")
-    tasks, indicators, targets = summarize(plan, period, task_reports, ind_reports, target_reports)
-
-    def decided(summary, kind: str, item_id: str):
-        r = recorded[(kind, item_id)]
-        if kind == "task":
-            return dataclasses.replace(summary, status=r["status"], progress=r["progress"],
-                                       disagreement=bool(r["disagreement"]))
-        return dataclasses.replace(summary, actual=r["value"], assessment=r["assessment"], expected=r["expected"],
-                                   source=r["source"])
-
+    tasks, indicators, targets = summarize(plan, period, *_reports(plan, record["answers"]))
     consolidation = Consolidation(
         plan=plan, period=period, submissions=submissions,
-        tasks=[decided(t, "task", t.task.id) for t in tasks],
-        indicators=[decided(i, "indicator", i.indicator.id) for i in indicators],
-        targets=[decided(x, "target", x.target.id) for x in targets],
+        tasks=[_decided(t, recorded[("task", t.task.id)]) for t in tasks],
+        indicators=[_decided(i, recorded[("indicator", i.indicator.id)]) for i in indicators],
+        targets=[_decided(x, recorded[("target", x.target.id)]) for x in targets],
         results=results, problems=problems)
-    lights = {(r["kind"], r["item_id"]): r["light"] or "none" for r in record["results"]}
+    lights = {key: r["light"] or "none" for key, r in recorded.items()}
     return RecordedPeriod(consolidation, lights, m["merged_at"])
+
+
+def _input_files(plan: Plan, rows: list[dict], problems: list[Problem]) -> list[ReturnResult]:
+    """The files read, as far as the record keeps them (no values: those are in the answers)."""
+    by_file: dict[str, list[Problem]] = {}
+    for p in problems:
+        by_file.setdefault(p.file, []).append(p)
+    return [ReturnResult(file=f["file"], path=f["file"], status=f["status"],
+                         unit=plan.unit(f["unit"]) if f["unit"] else None,
+                         header={"date": f["filled_on"]} if f.get("filled_on") else {},
+                         problems=by_file.get(f["file"], []), saved_at=f["saved_at"]) for f in rows]
+
+
+def _submissions(plan: Plan, rows: list[dict], results: list[ReturnResult], period: str) -> list[Submission]:
+    """Each unit's submission with the file it used (none for missing and duplicate ones, as merged)."""
+    claimed: dict[str, list[ReturnResult]] = {}
+    for r in results:
+        if r.unit is not None:
+            claimed.setdefault(r.unit.name, []).append(r)
+    out = []
+    for s in rows:
+        unit = plan.unit(s["unit"])
+        if unit is None:  # only a database edited by hand
+            raise RecordError(f"unit {s['unit']!r} of period {period} is not in its recorded plan")
+        mine = claimed.get(unit.name, [])
+        used: Optional[ReturnResult] = None
+        if s["status"] not in ("missing", "duplicate"):
+            used = next((r for r in mine if r.file == s["file"]), mine[0] if mine else None)
+        out.append(Submission(unit, s["status"], used, [r.file for r in mine]))
+    return out
+
+
+def _reports(plan: Plan, rows: list[dict]) -> tuple[dict, dict, dict]:
+    """The used returns' answers as the reports consolidation.summarize takes, by item id."""
+    tasks: dict[str, list[TaskReport]] = {}
+    indicators: dict[str, list[IndicatorReport]] = {}
+    targets: dict[str, list[TargetReport]] = {}
+    task_of = {x.id: t.id for t in plan.tasks for x in t.targets}
+    for a in rows:
+        item, unit, role = a["item_id"], a["unit"], a["role"]
+        if a["kind"] == "task":
+            tasks.setdefault(item, []).append(TaskReport(
+                task_id=item, unit=unit, role=role, status=a["status"], progress=a["progress"], work=a["work"],
+                problems=a["problems"], next_steps=a["next_steps"]))
+        elif a["kind"] == "indicator":
+            indicators.setdefault(item, []).append(IndicatorReport(
+                indicator_id=item, unit=unit, role=role, actual=a["value"], note=a["note"]))
+        else:
+            targets.setdefault(item, []).append(TargetReport(
+                target_id=item, task_id=task_of.get(item, ""), unit=unit, role=role, actual=a["value"], note=a["note"]))
+    return tasks, indicators, targets
+
+
+def _decided(summary, r: dict):
+    """A summary with what the merge decided, as recorded (never recomputed)."""
+    if isinstance(summary, TaskSummary):
+        return dataclasses.replace(summary, status=r["status"], progress=r["progress"],
+                                   disagreement=bool(r["disagreement"]))
+    return dataclasses.replace(summary, actual=r["value"], assessment=r["assessment"], expected=r["expected"],
+                               source=r["source"])
