@@ -303,4 +303,16 @@ def test_a_record_changed_by_hand_is_refused_coded(recorded, tmp_path):
     for command in (["report", "-o", str(tmp_path / "r.docx")], ["status", "-o", str(tmp_path / "c.xlsx")]):
         result = CliRunner().invoke(main, [*command, "--db", str(db)])
         assert result.exit_code == 2 and "DB_CORRUPT" in result.output and "Traceback" not in result.output
+        assert "2022Q4 的记录中的事项与一同记录的计划不一致" in result.output
     assert not (tmp_path / "r.docx").exists() and not (tmp_path / "c.xlsx").exists()
+
+
+def test_a_unit_not_in_the_recorded_plan_is_refused_coded(recorded, tmp_path):
+    db = _copy(recorded["db"], tmp_path / "renamed.db")
+    conn = sqlite3.connect(db)
+    conn.execute("UPDATE submissions SET unit = '区丁局' WHERE unit = '区甲局'")
+    conn.commit()
+    conn.close()
+    result = CliRunner().invoke(main, ["report", "--db", str(db), "-o", str(tmp_path / "r.docx")])
+    assert result.exit_code == 2 and "DB_CORRUPT" in result.output and "单位“区丁局”" in result.output
+    assert not (tmp_path / "r.docx").exists()

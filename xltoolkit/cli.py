@@ -757,7 +757,7 @@ def _recorded_period(db: Optional[Path], plan_ref: Optional[str], period_text: O
 
     from . import history as store
     from .plans import plan_from_data
-    from .recorded import restore
+    from .recorded import RecordError, restore
 
     path = store.database_path(db)
     code = _parse_period(period_text).code if period_text else None
@@ -770,8 +770,8 @@ def _recorded_period(db: Optional[Path], plan_ref: Optional[str], period_text: O
     try:
         plan = plan_from_data(json.loads(record["merge"]["plan_json"]), str(path))
         return path, restore(plan, record)
-    except (ValueError, KeyError, TypeError) as exc:  # a record changed by hand: it no longer fits its plan
-        raise store.HistoryError("DB_CORRUPT", path=path, reason=str(exc)[:200]) from None
+    except RecordError as exc:  # a record changed by hand: it no longer fits its plan
+        raise store.HistoryError("DB_CORRUPT", path=path, reason=exc.detail) from None
 
 
 def _date_option(text: Optional[str], option: str):

@@ -22,12 +22,17 @@ from typing import Any, Optional
 
 from .consolidation import Consolidation, Submission, TaskSummary, summarize
 from .model import Period, Plan
-from .problems import Problem, from_plain
+from .problems import LabelText, Problem, from_plain
 from .validation import IndicatorReport, ReturnResult, TargetReport, TaskReport
 
 
 class RecordError(ValueError):
-    """The record does not fit the plan recorded with it (a database changed by hand)."""
+    """The record does not fit the plan recorded with it (a database changed by hand). `detail`: a
+    LabelText saying how."""
+
+    def __init__(self, detail: LabelText):
+        super().__init__(detail.key)
+        self.detail = detail
 
 
 @dataclass(frozen=True)
@@ -61,7 +66,7 @@ def restore(plan: Plan, record: dict[str, Any]) -> RecordedPeriod:
     known = {("task", t.id) for t in plan.tasks} | {("indicator", i.id) for i in plan.indicators} | {
         ("target", x.id) for t in plan.tasks for x in t.targets}
     if set(recorded) != known:
-        raise RecordError(f"the results of period {m['period']} are not the items of its recorded plan")
+        raise RecordError(LabelText("details.record_items", period=m["period"]))
     tasks, indicators, targets = summarize(plan, period, *_reports(plan, record["answers"]))
     consolidation = Consolidation(
         plan=plan, period=period, submissions=submissions,
@@ -94,7 +99,7 @@ def _submissions(plan: Plan, rows: list[dict], results: list[ReturnResult], peri
     for s in rows:
         unit = plan.unit(s["unit"])
         if unit is None:  # only a database edited by hand
-            raise RecordError(f"unit {s['unit']!r} of period {period} is not in its recorded plan")
+            raise RecordError(LabelText("details.record_unit", unit=s["unit"], period=period))
         mine = claimed.get(unit.name, [])
         used: Optional[ReturnResult] = None
         if s["status"] not in ("missing", "duplicate"):
