@@ -513,10 +513,9 @@ class ReportOutput(Output):
         return self.path.with_suffix(".pdf")
 
     def write(self, result: MergeResult, labels: Labels, staging: Staging) -> list[Path]:
-        from .report.data import from_consolidation, notices
-        from .report.document import ReportError, notice_stems, render_notice, render_report
-
         from .lights import period_lights
+        from .report.data import from_consolidation
+        from .report.document import render_report
 
         c = result.consolidation
         earlier = self.earlier or {}
@@ -527,26 +526,39 @@ class ReportOutput(Output):
         render_report(data, labels, tmp, self.templates)
         written = [self.path]
         if self.pdf:
-            from .report.pdf import convert, find_soffice
-
-            soffice = find_soffice()
-            if soffice is None:
-                self.pdf_missing = True
-            else:
-                tmp_pdf = staging.path(self.pdf_path)
-                try:
-                    convert(Path(tmp), Path(tmp_pdf), soffice)
-                except RuntimeError as exc:
-                    raise ReportError("REPORT_PDF_FAILED", path=self.pdf_path, reason=str(exc)) from None
-                written.append(self.pdf_path)
+            written += self._pdf(tmp, staging)
         if self.notices is not None:
-            ensure_dir(self.notices)
-            chased = notices(data, self.chase)
-            reply_by = self.reply_by or dt.date.fromisoformat(result.generated_at[:10]) + dt.timedelta(days=10)
-            for n, (notice, stem) in enumerate(zip(chased, notice_stems(data, chased, labels)), start=1):
-                target = self.notices / f"{stem}.docx"
-                render_notice(data, notice, labels, reply_by, n, staging.path(target), self.templates)
-                written.append(target)
+            written += self._notices(data, result.generated_at, labels, staging)
+        return written
+
+    def _pdf(self, docx: str, staging: Staging) -> list[Path]:
+        """The report as PDF (LibreOffice), or nothing and `pdf_missing` when there is no LibreOffice."""
+        from .report.document import ReportError
+        from .report.pdf import convert, find_soffice
+
+        soffice = find_soffice()
+        if soffice is None:
+            self.pdf_missing = True
+            return []
+        try:
+            convert(Path(docx), Path(staging.path(self.pdf_path)), soffice)
+        except RuntimeError as exc:
+            raise ReportError("REPORT_PDF_FAILED", path=self.pdf_path, reason=str(exc)) from None
+        return [self.pdf_path]
+
+    def _notices(self, data, generated_at: str, labels: Labels, staging: Staging) -> list[Path]:
+        """One 督办通知单 per unit with items whose light is chased (`chase`)."""
+        from .report.data import notices
+        from .report.document import notice_stems, render_notice
+
+        ensure_dir(self.notices)
+        chased = notices(data, self.chase)
+        reply_by = self.reply_by or dt.date.fromisoformat(generated_at[:10]) + dt.timedelta(days=10)
+        written = []
+        for n, (notice, stem) in enumerate(zip(chased, notice_stems(data, chased, labels)), start=1):
+            target = self.notices / f"{stem}.docx"
+            render_notice(data, notice, labels, reply_by, n, staging.path(target), self.templates)
+            written.append(target)
         return written
 
 
