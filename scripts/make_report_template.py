@@ -330,6 +330,17 @@ def build_report(path: Path) -> None:
     tag(doc, "{%p for n in next_steps %}")
     styled(doc, "{{ loop.index }}. {{ n.unit }}（{{ n.task }}）：{{ n.text }}", "Normal")
     tag(doc, "{%p endfor %}")
+
+    tag(doc, "{%p if evaluation %}")  # year-end periods of a multi-year plan only
+    styled(doc, "六、规划实施评估", "Heading 1")
+    styled(doc, "按规划中期评估的分组，截至{{ period }}，规划主要指标{{ evaluation_total }}项：", "Normal")
+    tag(doc, "{%p for g in evaluation %}")
+    styled(doc, "{{ g.label }}{{ g.count }}项：{{ g.names }}。", "Normal")
+    tag(doc, "{%p endfor %}")
+    tag(doc, "{%p if binding_lagging_count %}")
+    styled(doc, "其中约束性指标滞后{{ binding_lagging_count }}项（{{ binding_lagging }}），需作为下步推进的重点。", "Normal")
+    tag(doc, "{%p endif %}")
+    tag(doc, "{%p endif %}")
     signature(doc)
 
     page_break(doc)

@@ -100,3 +100,24 @@ def test_the_ranking_lists_units_with_overdue_items_first(plan14, labels, tmp_pa
     owners = {u for x in c.targets if x.assessment == "overdue" for u in x.deciding_units}
     owners |= {u for i in c.indicators if i.assessment == "overdue" for u in plan14.deciding_units(i.indicator)}
     assert {r[0] for r in overdue} == owners  # every unit that decides an overdue item, and only those
+
+
+def test_year_end_report_groups_agree_with_history_evaluate(plan14, labels, tmp_path):
+    """The report's 六、规划实施评估 over two recorded years says what `history --evaluate` says."""
+    from docx import Document
+
+    db = tmp_path / "h.db"
+    for seed, year in enumerate(("2021", "2022")):
+        inbox = fill_period(plan14, year, tmp_path / year, labels, seed=seed, units=("区发改局", "区城管局"))
+        r = CliRunner().invoke(main, ["merge", str(inbox), "--out", str(tmp_path / f"{year}.xlsx"), "--db", str(db)])
+        assert r.exit_code in (0, 1), r.output
+    result = CliRunner().invoke(main, ["report", "--db", str(db), "-o", str(tmp_path / "r.docx")])
+    assert result.exit_code == 0, result.output
+    text = "\n".join(p.text for p in Document(str(tmp_path / "r.docx")).paragraphs)
+    section = text[text.index("六、规划实施评估"):]
+    evaluated = json.loads(CliRunner().invoke(main, ["history", "--evaluate", "--db", str(db), "--json"]).output)
+    for group in ("achieved_early", "ahead", "as_expected", "lagging", "to_assess"):
+        names = [i["name"] for i in evaluated["indicators"] if i["group"] == group]
+        if names:
+            assert f"{labels['evaluation.group.' + group]}{len(names)}项：{'、'.join(names)}。" in section
+    assert any(i["group"] != "to_assess" for i in evaluated["indicators"])  # the comparison is not all 待评估

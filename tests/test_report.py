@@ -114,9 +114,29 @@ def test_every_run_has_its_east_asian_font(merged):
 def test_sections_in_order(merged):
     doc = merged[3]
     h1 = [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
-    assert h1 == SECTIONS
+    assert h1 == [*SECTIONS, "六、规划实施评估"]  # 2022Q4 ends a year of a five-year plan
     text = _text(doc)
     assert text.index(SECTIONS[-1]) < text.index("附件") < text.index("未报送和逾期单位")
+
+
+def test_year_end_report_has_the_plans_evaluation(merged, labels):
+    """六、规划实施评估: the same groups as the summary's 规划评估 sheet (evaluation.evaluate_period)."""
+    from xltoolkit.evaluation import evaluate_period
+
+    result, _, _, doc = merged
+    rows = evaluate_period(result.consolidation, [])
+    text = _text(doc)
+    section = text[text.index("六、规划实施评估"):]
+    assert f"规划主要指标{len(rows)}项" in section
+    for group in ("achieved_early", "ahead", "as_expected", "lagging", "to_assess"):
+        names = [r.name for r in rows if r.group == group]
+        label = labels[f"evaluation.group.{group}"]
+        if names:
+            assert f"{label}{len(names)}项：{'、'.join(names)}。" in section
+        else:
+            assert f"{label}0项" not in section
+    binding = [r.name for r in rows if r.group == "lagging" and r.kind == "binding"]
+    assert (f"约束性指标滞后{len(binding)}项" in section) == bool(binding)
 
 
 def test_counts_equal_the_consolidation(merged, plan14):

@@ -190,6 +190,7 @@ def test_report_from_the_database_alone(recorded, tmp_path, labels):
     assert (f"红灯{lights.count('red')}项，黄灯{lights.count('yellow')}项，绿灯{lights.count('green')}项，"
             f"其余{lights.count('none')}项不亮灯") in alone and lights.count("red") == 2
     assert "{{ 7*7 }}" in alone and "49" not in alone  # department text stays text
+    assert "六、规划实施评估" in alone  # 2022Q4 ends a year of the 2022–2025 plan
     annex = Document(str(out)).tables[-1]
     states = {row.cells[1].text: row.cells[2].text for row in annex.rows[1:]}
     yi_status = next(x["status"] for x in json.loads((recorded["2022Q4"]["folder"] / "r.json").read_text(
@@ -214,6 +215,7 @@ def test_notices_by_light_for_an_earlier_period(recorded, tmp_path):
                                     "-o", str(tmp_path / "q3.docx"), "--notices", str(tmp_path / "red")])
     assert red.exit_code == 0, red.output
     assert not list((tmp_path / "red").glob("*.docx"))
+    assert "规划实施评估" not in _text(tmp_path / "q3.docx")  # not a year-end period
     yellow = CliRunner().invoke(main, ["report", "--db", str(recorded["db"]), "--period", "2022Q3", "--chase",
                                        "yellow", "-o", str(tmp_path / "q3y.docx"), "--notices", str(tmp_path / "y")])
     assert yellow.exit_code == 0, yellow.output

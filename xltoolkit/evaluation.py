@@ -72,3 +72,20 @@ def evaluate(plan: Plan, year_end: list[dict]) -> list[EvaluationRow]:
                                   group_of(assessment, latest_year, ind.target.deadline_year or plan.horizon[1])))
     first = [r for r in rows if r.kind == IndicatorKind.binding.value and r.group == "lagging"]
     return first + [r for r in rows if r not in first]
+
+
+def evaluates(consolidation) -> bool:
+    """Whether a period gets the plan's evaluation: a year-end period of a multi-year plan."""
+    c = consolidation
+    return c.period.is_year_end and c.plan.horizon[1] > c.plan.horizon[0]
+
+
+def evaluate_period(consolidation, earlier_year_end: list[dict]) -> list[EvaluationRow]:
+    """The evaluation as of this year-end period: the recorded year-end results of earlier years
+    (history.year_end_results; a record of this period's own year is replaced) and this period's
+    indicator results."""
+    c = consolidation
+    year_end = [r for r in earlier_year_end if r["year"] != c.period.year]
+    year_end += [{"year": c.period.year, "item_id": i.indicator.id, "value": i.actual, "assessment": i.assessment,
+                  "period_end": c.period.end.isoformat()} for i in c.indicators]
+    return evaluate(c.plan, year_end)

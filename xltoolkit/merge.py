@@ -521,7 +521,8 @@ class ReportOutput(Output):
         earlier = self.earlier or {}
         lights = self.lights if self.lights is not None else period_lights(
             c, (earlier.get("previous") or {}).get("results"))
-        data = from_consolidation(c, result.generated_at, earlier.get("series"), lights)
+        data = from_consolidation(c, result.generated_at, earlier.get("series"), lights,
+                                  year_end=earlier.get("year_end"))
         tmp = staging.path(self.path)
         render_report(data, labels, tmp, self.templates)
         written = [self.path]

@@ -147,6 +147,10 @@ class ReportData:
     lights: dict[str, int] = field(default_factory=dict)  # tasks, indicators and targets by light
     watched: list[TaskItem] = field(default_factory=list)  # tasks with a red or yellow light
     history: list = field(default_factory=list)  # HistorySeries: headline indicators over the periods
+    # Year-end periods of a multi-year plan: the plan's evaluation (evaluation.py), group key ->
+    # indicator names in plan order (binding ones that lag first); empty otherwise.
+    evaluation: dict[str, list[str]] = field(default_factory=dict)
+    binding_lagging: list[str] = field(default_factory=list)
 
     def problems_by_chapter(self) -> list[tuple[str, list[ProblemLine]]]:
         groups: dict[str, list[ProblemLine]] = {}
@@ -207,12 +211,16 @@ def history_series(c: Consolidation, series: Optional[dict]) -> list[HistorySeri
 
 
 def from_consolidation(c: Consolidation, generated_at: str, series: Optional[dict] = None,
-                       lights: Optional[dict] = None, due: Optional[dt.date] = None) -> ReportData:
+                       lights: Optional[dict] = None, due: Optional[dt.date] = None,
+                       year_end: Optional[list] = None) -> ReportData:
     """Everything the report shows, from one merge's consolidation (or one restored from the history
     database: recorded.restore). `series`: the database's values of earlier periods (the chart over
     time); `lights`: this period's lights by (kind, item id) (lights.period_lights; without it, as
-    if no period had been recorded before); `due`: when returns were due (default the plan's)."""
+    if no period had been recorded before); `due`: when returns were due (default the plan's);
+    `year_end`: earlier years' recorded year-end results (history.year_end_results), for the plan's
+    evaluation in a year-end report."""
     from ..chase import chase_rows
+    from ..evaluation import GROUPS, evaluate_period, evaluates
     from ..lights import LIGHTS, period_lights
 
     plan = c.plan
@@ -270,6 +278,12 @@ def from_consolidation(c: Consolidation, generated_at: str, series: Optional[dic
     counts = c.submission_counts()
     assert set(SUBMISSION_KEYS) <= set(counts)
     tasks = [task_item(t) for t in c.tasks]
+    evaluation: dict[str, list[str]] = {}
+    binding_lagging: list[str] = []
+    if evaluates(c):
+        rows = evaluate_period(c, year_end or [])
+        evaluation = {g: [clean(r.name) for r in rows if r.group == g] for g in GROUPS}
+        binding_lagging = [clean(r.name) for r in rows if r.group == "lagging" and r.kind == "binding"]
     return ReportData(
         plan_id=plan.id, plan_title=clean(plan.title), issuer=clean(plan.issuer), period_code=c.period.code,
         period_start=str(c.period.start), period_end=str(c.period.end), horizon_end=plan.horizon[1],
@@ -285,7 +299,8 @@ def from_consolidation(c: Consolidation, generated_at: str, series: Optional[dic
         late_units=[u for u in units.values() if u.status in NOT_ACCEPTED or u.timeliness == "late"],
         history=history_series(c, series),
         units=units, due=due.isoformat(), timeliness=timeliness, lights=light_counts,
-        watched=[t for t in tasks if t.light in ("red", "yellow")])
+        watched=[t for t in tasks if t.light in ("red", "yellow")], evaluation=evaluation,
+        binding_lagging=binding_lagging)
 
 
 # Notices (督办通知单) -------------------------------------------------------------------------------

@@ -154,6 +154,11 @@ def report_context(data: ReportData, labels: Labels, tpl, *, with_charts: bool =
         "timely": data.timeliness,
         "lights": data.lights,
         "office_contact": w.t("office_contact"),
+        "evaluation": [{"label": labels[f"evaluation.group.{g}"], "count": len(names),
+                        "names": _literal("、".join(names))} for g, names in data.evaluation.items() if names],
+        "evaluation_total": sum(len(names) for names in data.evaluation.values()),
+        "binding_lagging": _literal("、".join(data.binding_lagging)),
+        "binding_lagging_count": len(data.binding_lagging),
     }
     if with_charts:
         ctx.update(_charts(data, labels, tpl))

@@ -21,6 +21,7 @@ from typing import Any, Optional, Union
 from .. import FORM_VERSION, __version__, wording
 from ..assessment import Assessment
 from ..briefing import changes, unit_ranking
+from ..evaluation import evaluates
 from ..consolidation import SUBMISSION_KEYS, Consolidation, IndicatorSummary, Submission, TargetSummary, TaskSummary
 from ..forms import STATUS_KEYS
 from ..labels import Labels
@@ -247,7 +248,7 @@ def write_summary(path: str, c: Consolidation, labels: Labels, generated_at: str
     if earlier is not None:
         write_trends(book)
         write_changes(book)
-    if c.period.is_year_end and c.plan.horizon[1] > c.plan.horizon[0]:
+    if evaluates(c):
         write_evaluation(book)
     write_detail(book)
     meta = ReturnMeta(plan_id=c.plan.id, plan_fingerprint=fingerprint(c.plan), unit_id="*", unit_name="*",
@@ -636,14 +637,10 @@ EVALUATION_FILLS = {"achieved_early": GREEN, "ahead": GREEN, "as_expected": LIGH
 def write_evaluation(book: Book) -> None:
     """规划评估: every indicator's year-end values (recorded years and this one), the average annual rate
     of rates, and the mid-term review's group (evaluation.py); binding indicators that lag first."""
-    from ..evaluation import evaluate
+    from ..evaluation import evaluate_period
 
-    c, labels = book.c, book.labels
-    year_end = list((book.earlier or {}).get("year_end", []))
-    year_end = [r for r in year_end if r["year"] != c.period.year]
-    year_end += [{"year": c.period.year, "item_id": i.indicator.id, "value": i.actual, "assessment": i.assessment,
-                  "period_end": c.period.end.isoformat()} for i in c.indicators]
-    rows = evaluate(c.plan, year_end)
+    labels = book.labels
+    rows = evaluate_period(book.c, list((book.earlier or {}).get("year_end", [])))
     years = sorted({y for r in rows for y in r.years})
     cols = [Col(labels["columns.id"], 7, "center"), Col(labels["columns.indicator_name"], 22),
             Col(labels["columns.indicator_kind"], 8, "center"), Col(labels["columns.target_text"], 16),
