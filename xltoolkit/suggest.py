@@ -50,6 +50,12 @@ class Weights:
     other_role: float = 0.5  # a neighbour's vote for its units after the first-named ones
     max_units: int = 5
 
+    def __post_init__(self):
+        if min(self.named, self.duty, self.similar, self.other_role) < 0 or self.neighbours < 0 or self.max_units < 1:
+            raise ValueError(f"weights must not be negative, max_units at least 1: {self}")
+        if self.named <= self.duty + self.similar:
+            raise ValueError(f"named must exceed duty + similar, so that a named unit comes first: {self}")
+
 
 DEFAULT_WEIGHTS = Weights()
 
