@@ -111,12 +111,25 @@ def _write_directory(workbook, styles: Styles, labels: Labels, plan: Plan, extra
             f"{xl_rowcol_to_cell(last, name_col, True, True)}")
 
 
+SHOWN_KEYWORD_UNITS = 3  # duty-keyword evidence shown for at most this many of the ranked units
+SHOWN_KEYWORDS = 4  # … with at most this many keywords each
+
+
 def _suggestion_text(s: Optional[Suggestion], labels: Labels) -> str:
+    """建议单位: the ranked units (a unit no plan has marked as one to add), then the evidence: units
+    the text names, duty keywords found, the most similar item of the other plan and its units."""
     if s is None:
         return ""
     parts = []
+    if s.ranked:
+        names = [labels.fmt("planbook.suggest_proposed", unit=r.name) if r.proposed else r.name for r in s.ranked]
+        parts.append(labels.fmt("planbook.suggest_ranked", units="、".join(names)))
     if s.named_units:
         parts.append(labels.fmt("planbook.suggest_named", units="、".join(s.named_units)))
+    duty = [labels.fmt("planbook.suggest_duty_unit", unit=unit, keywords="、".join(words[:SHOWN_KEYWORDS]))
+            for unit, words in s.duty_keywords[:SHOWN_KEYWORD_UNITS]]
+    if duty:
+        parts.append(labels.fmt("planbook.suggest_duty", units="；".join(duty)))
     if s.matched_id:
         roles = []
         if s.lead_units:
