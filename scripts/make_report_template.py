@@ -186,6 +186,16 @@ def tag(doc, text: str):
     return para(doc, text, "无缩进")
 
 
+def listing(doc, item: str, items: str, body, empty: str) -> None:
+    """A docxtpl loop over `items` whose paragraphs `body(doc)` writes, and `empty` when there are none."""
+    tag(doc, f"{{%p for {item} in {items} %}}")
+    body(doc)
+    tag(doc, "{%p endfor %}")
+    tag(doc, f"{{%p if not {items} %}}")
+    styled(doc, empty, "Normal")
+    tag(doc, "{%p endif %}")
+
+
 STYLE_FONTS = {"Normal": BODY_FONT, "Title": TITLE_FONT, "Heading 1": HEI_FONT, "Heading 2": KAI_FONT,
                "Heading 3": BODY_FONT, "红头": TITLE_FONT, "无缩进": BODY_FONT, "落款": BODY_FONT,
                "图": BODY_FONT, "表格文字": BODY_FONT, "表头": HEI_FONT, "附件标题": TITLE_FONT}
@@ -288,42 +298,34 @@ def build_report(path: Path) -> None:
 
     styled(doc, "三、重点任务推进情况", "Heading 1")
     styled(doc, "（一）本期完成的任务", "Heading 2")
-    tag(doc, "{%p for t in done_tasks %}")
-    styled(doc, "{{ loop.index }}. {{ t.title }}（牵头单位：{{ t.lead }}）。{{ t.work }}", "Normal")
-    tag(doc, "{%p endfor %}")
-    tag(doc, "{%p if not done_tasks %}")
-    styled(doc, "本期没有报告完成的任务。", "Normal")
-    tag(doc, "{%p endif %}")
+    listing(doc, "t", "done_tasks",
+            lambda d: styled(d, "{{ loop.index }}. {{ t.title }}（牵头单位：{{ t.lead }}）。{{ t.work }}", "Normal"),
+            "本期没有报告完成的任务。")
     styled(doc, "（二）滞后的任务", "Heading 2")
-    tag(doc, "{%p for t in lagging_tasks %}")
-    styled(doc, "{{ loop.index }}. {{ t.title }}", "Heading 3", bold=True)
-    styled(doc, "牵头单位：{{ t.lead }}；完成进度：{{ t.progress }}。", "Normal")
-    tag(doc, "{%p for w in t.words %}")
-    styled(doc, "{{ w.unit }}：{{ w.text }}", "Normal")
-    tag(doc, "{%p endfor %}")
-    tag(doc, "{%p endfor %}")
-    tag(doc, "{%p if not lagging_tasks %}")
-    styled(doc, "本期没有报告滞后的任务。", "Normal")
-    tag(doc, "{%p endif %}")
+
+    def lagging(d) -> None:
+        styled(d, "{{ loop.index }}. {{ t.title }}", "Heading 3", bold=True)
+        styled(d, "牵头单位：{{ t.lead }}；完成进度：{{ t.progress }}。", "Normal")
+        tag(d, "{%p for w in t.words %}")
+        styled(d, "{{ w.unit }}：{{ w.text }}", "Normal")
+        tag(d, "{%p endfor %}")
+
+    listing(doc, "t", "lagging_tasks", lagging, "本期没有报告滞后的任务。")
     styled(doc, "（三）滞后于序时进度的指标和目标", "Heading 2")
-    tag(doc, "{%p for m in behind %}")
-    styled(doc, "{{ loop.index }}. {{ m.name }}：目标{{ m.target }}，本期{{ m.value }}，按序时进度应达{{ m.expected }}，"
-                "{{ m.assessment }}（牵头单位：{{ m.lead }}）。{{ m.note }}", "Normal")
-    tag(doc, "{%p endfor %}")
-    tag(doc, "{%p if not behind %}")
-    styled(doc, "本期没有滞后于序时进度的指标和目标。", "Normal")
-    tag(doc, "{%p endif %}")
+    listing(doc, "m", "behind",
+            lambda d: styled(d, "{{ loop.index }}. {{ m.name }}：目标{{ m.target }}，本期{{ m.value }}，按序时进度应达"
+                                "{{ m.expected }}，{{ m.assessment }}（牵头单位：{{ m.lead }}）。{{ m.note }}", "Normal"),
+            "本期没有滞后于序时进度的指标和目标。")
 
     styled(doc, "四、存在问题", "Heading 1")
-    tag(doc, "{%p for g in problem_groups %}")
-    styled(doc, "{{ g.number }}{{ g.chapter }}", "Heading 2")
-    tag(doc, "{%p for p in g.lines %}")
-    styled(doc, "{{ loop.index }}. {{ p.unit }}（{{ p.task }}）：{{ p.text }}", "Normal")
-    tag(doc, "{%p endfor %}")
-    tag(doc, "{%p endfor %}")
-    tag(doc, "{%p if not problem_groups %}")
-    styled(doc, "各单位本期没有报告存在问题。", "Normal")
-    tag(doc, "{%p endif %}")
+
+    def problems(d) -> None:
+        styled(d, "{{ g.number }}{{ g.chapter }}", "Heading 2")
+        tag(d, "{%p for p in g.lines %}")
+        styled(d, "{{ loop.index }}. {{ p.unit }}（{{ p.task }}）：{{ p.text }}", "Normal")
+        tag(d, "{%p endfor %}")
+
+    listing(doc, "g", "problem_groups", problems, "各单位本期没有报告存在问题。")
 
     styled(doc, "五、下步工作", "Heading 1")
     styled(doc, "针对滞后的任务，牵头单位提出的下步计划如下。区发改局将跟踪调度，督促按期推进。", "Normal")

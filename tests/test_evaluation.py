@@ -40,12 +40,18 @@ def test_binding_indicators_that_lag_come_first(plan14):
     assert e01.average_rate == pytest.approx(((1.065 * 1.075) ** 0.5 - 1) * 100)
 
 
-def test_history_evaluate_over_two_recorded_years(plan14, labels, tmp_path):
+def _two_years(plan14, labels, tmp_path, units):
+    """2021 and 2022 filled by `units` and merged into a database (summaries tmp_path/<year>.xlsx)."""
     db = tmp_path / "h.db"
     for seed, year in enumerate(("2021", "2022")):
-        inbox = fill_period(plan14, year, tmp_path / year, labels, seed=seed, units=("区发改局", "区城管局"))
+        inbox = fill_period(plan14, year, tmp_path / year, labels, seed=seed, units=units)
         r = CliRunner().invoke(main, ["merge", str(inbox), "--out", str(tmp_path / f"{year}.xlsx"), "--db", str(db)])
         assert r.exit_code in (0, 1), r.output
+    return db
+
+
+def test_history_evaluate_over_two_recorded_years(plan14, labels, tmp_path):
+    db = _two_years(plan14, labels, tmp_path, ("区发改局", "区城管局"))
     result = CliRunner().invoke(main, ["history", "--evaluate", "--db", str(db), "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
@@ -68,11 +74,7 @@ def test_history_evaluate_needs_a_year_end_period(plan14, labels, tmp_path):
 def test_year_end_summary_has_the_evaluation_sheet_over_the_recorded_years(plan14, labels, tmp_path):
     import openpyxl
 
-    db = tmp_path / "h.db"
-    for seed, year in enumerate(("2021", "2022")):
-        inbox = fill_period(plan14, year, tmp_path / year, labels, seed=seed, units=("区发改局",))
-        r = CliRunner().invoke(main, ["merge", str(inbox), "--out", str(tmp_path / f"{year}.xlsx"), "--db", str(db)])
-        assert r.exit_code in (0, 1), r.output
+    db = _two_years(plan14, labels, tmp_path, ("区发改局",))
     wb = openpyxl.load_workbook(tmp_path / "2022.xlsx", read_only=True)
     rows = list(wb[labels["summary_book.sheets.evaluation"]].iter_rows(values_only=True))
     header = list(rows[2])
@@ -106,11 +108,7 @@ def test_year_end_report_groups_agree_with_history_evaluate(plan14, labels, tmp_
     """The report's 六、规划实施评估 over two recorded years says what `history --evaluate` says."""
     from docx import Document
 
-    db = tmp_path / "h.db"
-    for seed, year in enumerate(("2021", "2022")):
-        inbox = fill_period(plan14, year, tmp_path / year, labels, seed=seed, units=("区发改局", "区城管局"))
-        r = CliRunner().invoke(main, ["merge", str(inbox), "--out", str(tmp_path / f"{year}.xlsx"), "--db", str(db)])
-        assert r.exit_code in (0, 1), r.output
+    db = _two_years(plan14, labels, tmp_path, ("区发改局", "区城管局"))
     result = CliRunner().invoke(main, ["report", "--db", str(db), "-o", str(tmp_path / "r.docx")])
     assert result.exit_code == 0, result.output
     text = "\n".join(p.text for p in Document(str(tmp_path / "r.docx")).paragraphs)

@@ -155,45 +155,11 @@ def test_prefill_and_unchanged(sequence, labels, plan14, tmp_path):
     assert "VALUE_UNCHANGED" in r.output, r.output
 
 
-def test_validate_warns_unchanged_work_with_the_database(tmp_path, labels):
-    """A department checking its return sees VALUE_UNCHANGED too (validate reads the database, read-only)."""
-    from click.testing import CliRunner
-
-    from conftest import BASE_PLAN
-    from xltoolkit.cli import main
-    from xltoolkit.plans import plan_from_data
+def _small_plan_two_quarters(tmp_path, labels, seeds=(1, 1)):
+    """The small test plan as a file, every return filled for 2022Q3 and 2022Q4 (answers by `seeds`),
+    2022Q3 merged into a database: (plan file, database, inbox by period code)."""
     import copy
     import json as _json
-
-    plan = plan_from_data(copy.deepcopy(BASE_PLAN))
-    plan_file = tmp_path / "plan.json"
-    plan_file.write_text(_json.dumps(plan.model_dump(mode="json"), ensure_ascii=False), encoding="utf-8")
-    db = tmp_path / "h.db"
-    inboxes = {}
-    for code in ("2022Q3", "2022Q4"):
-        period = Period.parse(code)
-        gen = generate(plan, period, tmp_path / code / "gen", labels=labels)
-        inbox = tmp_path / code / "inbox"
-        inbox.mkdir()
-        for src in gen.returns:
-            a = answers(read_return(src, labels), plan, period, labels, seed=1)  # the same texts both times
-            fill_openpyxl(src, inbox / src.name, a)
-        inboxes[code] = inbox
-    CliRunner().invoke(main, ["merge", str(inboxes["2022Q3"]), "--plan", str(plan_file), "--out",
-                              str(tmp_path / "s3.xlsx"), "--db", str(db)])
-    before = db.read_bytes()
-    result = CliRunner().invoke(main, ["validate", *map(str, inboxes["2022Q4"].glob("*.xlsx")), "--plan", str(plan_file),
-                                       "--db", str(db)])
-    assert "VALUE_UNCHANGED" in result.output, result.output
-    assert db.read_bytes() == before  # validate only reads the database
-
-
-def test_the_report_draws_indicators_over_the_recorded_periods(tmp_path, labels):
-    """With earlier periods in the database the report has a third chart: the indicators over time."""
-    import copy
-    import json as _json
-
-    import docx
 
     from conftest import BASE_PLAN
     from xltoolkit.plans import plan_from_data
@@ -203,7 +169,7 @@ def test_the_report_draws_indicators_over_the_recorded_periods(tmp_path, labels)
     plan_file.write_text(_json.dumps(plan.model_dump(mode="json"), ensure_ascii=False), encoding="utf-8")
     db = tmp_path / "h.db"
     inboxes = {}
-    for seed, code in enumerate(("2022Q3", "2022Q4")):
+    for seed, code in zip(seeds, ("2022Q3", "2022Q4")):
         period = Period.parse(code)
         gen = generate(plan, period, tmp_path / code / "gen", labels=labels)
         inbox = tmp_path / code / "inbox"
@@ -213,6 +179,24 @@ def test_the_report_draws_indicators_over_the_recorded_periods(tmp_path, labels)
         inboxes[code] = inbox
     CliRunner().invoke(main, ["merge", str(inboxes["2022Q3"]), "--plan", str(plan_file), "--out",
                               str(tmp_path / "s3.xlsx"), "--db", str(db)])
+    return plan_file, db, inboxes
+
+
+def test_validate_warns_unchanged_work_with_the_database(tmp_path, labels):
+    """A department checking its return sees VALUE_UNCHANGED too (validate reads the database, read-only)."""
+    plan_file, db, inboxes = _small_plan_two_quarters(tmp_path, labels)  # the same texts both times
+    before = db.read_bytes()
+    result = CliRunner().invoke(main, ["validate", *map(str, inboxes["2022Q4"].glob("*.xlsx")), "--plan", str(plan_file),
+                                       "--db", str(db)])
+    assert "VALUE_UNCHANGED" in result.output, result.output
+    assert db.read_bytes() == before  # validate only reads the database
+
+
+def test_the_report_draws_indicators_over_the_recorded_periods(tmp_path, labels):
+    """With earlier periods in the database the report has a third chart: the indicators over time."""
+    import docx
+
+    plan_file, db, inboxes = _small_plan_two_quarters(tmp_path, labels, seeds=(0, 1))
     images = {}
     for name, extra in (("with", ["--db", str(db)]), ("without", ["--db", str(tmp_path / "none.db")])):
         out = tmp_path / f"r_{name}.docx"

@@ -23,7 +23,7 @@ def unit_ranking(c: Consolidation) -> list[tuple[str, int, int, bool, str]]:
     lagging: Counter = Counter()
     for item in (*c.indicators, *c.targets):
         if item.assessment == "overdue":
-            for u in (c.plan.deciding_units(item.indicator) if hasattr(item, "indicator") else item.deciding_units):
+            for u in item.deciding_units:
                 overdue[u] += 1
     for t in c.tasks:
         if t.status == "lagging":

@@ -90,10 +90,16 @@ class IndicatorSummary:
     reports: list[IndicatorReport]
     missing_units: list[str]
     expected: Optional[float] = None  # where the value should be by now (序时进度), when there is a pace
+    deciders: list[str] = field(default_factory=list)
 
     @property
     def target(self) -> Target:
         return self.indicator.target
+
+    @property
+    def deciding_units(self) -> list[str]:
+        """The reporting units whose value is used: the lead units, else the responsible ones."""
+        return self.deciders
 
 
 @dataclass
@@ -326,7 +332,7 @@ def _summarize_indicator(plan: Plan, period: Period, ind: Indicator,
     missing = [n for n, _, _ in plan.expanded(ind) if n not in reported]
     value, source, conflict = _decide_value(plan, ind, ind.target, reports)
     assessment, expected = _judge(plan, period, ind.target, value, conflict)
-    return IndicatorSummary(ind, value, assessment, source, reports, missing, expected)
+    return IndicatorSummary(ind, value, assessment, source, reports, missing, expected, plan.deciding_units(ind))
 
 
 def _summarize_target(plan: Plan, period: Period, task: Task, target: Target,

@@ -562,15 +562,26 @@ def _read_choice(col: Column, cell: Optional[Cell], sink: ProblemSink, item: _It
     return key
 
 
-def _read_percent(col: Column, cell: Optional[Cell], sink: ProblemSink, item: _Item) -> Optional[float]:
-    """A share 0–100 (完成进度)."""
+def _number_in(col: Column, cell: Optional[Cell], sink: ProblemSink, not_number: str
+               ) -> Optional[tuple[Cell, float, bool]]:
+    """(cell, number, normalized) of a filled number cell; None when blank or unusable, or (with the
+    problem `not_number`) when it holds no number."""
     cell = _usable(cell, col.label, sink)
     if cell is None or _as_text(cell.value) == "":
         return None
     number, normalized = parse_number(cell.value)
     if number is None:
-        sink.add("VALUE_PROGRESS_NOT_NUMBER", cell=cell.ref, field=col.label, value=cell.value)
+        sink.add(not_number, cell=cell.ref, field=col.label, value=cell.value)
         return None
+    return cell, number, normalized
+
+
+def _read_percent(col: Column, cell: Optional[Cell], sink: ProblemSink, item: _Item) -> Optional[float]:
+    """A share 0–100 (完成进度)."""
+    read = _number_in(col, cell, sink, "VALUE_PROGRESS_NOT_NUMBER")
+    if read is None:
+        return None
+    cell, number, normalized = read
     if cell.percent:  # "80%" typed into the cell: the program stored 0.8 with a percent format
         number = _scaled(number, cell, col, sink)
     if not 0 <= number <= 100:
@@ -584,13 +595,10 @@ def _read_percent(col: Column, cell: Optional[Cell], sink: ProblemSink, item: _I
 
 def _read_number(col: Column, cell: Optional[Cell], sink: ProblemSink, item: _Item) -> Optional[float]:
     """Any number in the item's unit of measure (本期实际值)."""
-    cell = _usable(cell, col.label, sink)
-    if cell is None or _as_text(cell.value) == "":
+    read = _number_in(col, cell, sink, "VALUE_ACTUAL_NOT_NUMBER")
+    if read is None:
         return None
-    number, normalized = parse_number(cell.value)
-    if number is None:
-        sink.add("VALUE_ACTUAL_NOT_NUMBER", cell=cell.ref, field=col.label, value=cell.value)
-        return None
+    cell, number, normalized = read
     if normalized:
         sink.add("VALUE_ACTUAL_NORMALIZED", cell=cell.ref, field=col.label, value=cell.value,
                  normalized=wording.number(number))

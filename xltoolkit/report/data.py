@@ -249,7 +249,7 @@ def from_consolidation(c: Consolidation, generated_at: str, series: Optional[dic
         id=s.indicator.id, kind="indicator", name=clean(s.indicator.name), target_text=clean(s.target.text),
         unit_of_measure=s.target.unit or "", value=s.actual, expected=s.expected, assessment=s.assessment,
         deadline=s.target.deadline_year, lead_units=list(s.indicator.lead_units),
-        deciding_units=plan.deciding_units(s.indicator),
+        deciding_units=list(s.deciding_units),
         notes=[UnitWords(r.unit, r.role, None, work=shorten(r.note)) for r in s.reports if r.note],
         light=lights.get(("indicator", s.indicator.id), "none"))
         for s in c.indicators]
